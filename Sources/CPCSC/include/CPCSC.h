@@ -1,0 +1,1 @@
+#include "../../../include/PCSC/winscard.h"

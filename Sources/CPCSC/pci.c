@@ -1,0 +1,1 @@
+int cpcsc_placeholder;
