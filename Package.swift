@@ -44,6 +44,7 @@ let package = Package(
         .target(
             name: "PCSCLiteLinkage",
             dependencies: ["PCSCLite"],
+            exclude: ["exports.map"],
             linkerSettings: sharedLibraryFlags(
                 soname: "libpcsclite.so.1",
                 versionScript: "Sources/PCSCLiteLinkage/exports.map")
@@ -61,6 +62,7 @@ let package = Package(
         .target(
             name: "IFDVirtualLinkage",
             dependencies: ["IFDVirtual"],
+            exclude: ["exports.map"],
             linkerSettings: sharedLibraryFlags(
                 soname: "libifdvirtual.so",
                 versionScript: "Sources/IFDVirtualLinkage/exports.map")
