@@ -29,6 +29,8 @@ let package = Package(
             name: "CPCSC",
             cSettings: [.headerSearchPath("../../include/PCSC")]
         ),
+        // Linux interfaces that need _GNU_SOURCE, for the daemon.
+        .target(name: "CPosix"),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
@@ -71,7 +73,7 @@ let package = Package(
         // Daemon core: reader bookkeeping, client connections, events.
         .target(
             name: "PCSCDaemon",
-            dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd"]
+            dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
         ),
         .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
 

@@ -1,1 +1,4 @@
-print("pcscd")
+import Glibc
+import PCSCDaemon
+
+exit(DaemonMain.run(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,24 @@
+#ifndef CPOSIX_H
+#define CPOSIX_H
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <signal.h>
+
+/* Small wrappers for Linux interfaces that Swift's Glibc module does not expose
+   because they need _GNU_SOURCE. */
+
+/* Stores the peer process id and user id of a connected UNIX socket.
+   Returns 0 on success, -1 with errno set on failure. */
+int cposix_peer_credentials(int fd, pid_t *pid, uid_t *uid);
+
+/* Accepts a connection with close-on-exec set; -1 with errno on failure. */
+int cposix_accept_cloexec(int listening_fd);
+
+/* Names the calling thread (at most 15 bytes are kept), for ps and debuggers. */
+void cposix_set_thread_name(const char *name);
+
+#endif

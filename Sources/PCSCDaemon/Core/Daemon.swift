@@ -1,0 +1,44 @@
+import PCSCTypes
+import Synchronization
+
+/// Limits on client resources (pcscd's -t, -s and -r options).
+public struct ClientLimits: Sendable, Equatable {
+    /// Simultaneous client connections; extra connections are closed at once.
+    public var maxConnections = 200
+    /// Card handles per connection; more give `SCARD_E_NO_MEMORY`.
+    public var maxHandlesPerConnection = 200
+    /// Card handles per reader; more give `SCARD_F_INTERNAL_ERROR`.
+    public var maxHandlesPerReader = 200
+
+    public init() {}
+}
+
+/// The daemon's shared state: readers, contexts, handles and event registrations.
+final class Daemon: Sendable {
+    let registry: ReaderRegistry
+    let notifier: EventNotifier
+    let handles = HandleAllocator()
+    let limits: ClientLimits
+    /// Which connection owns each context, for `SCARD_CANCEL` from another connection.
+    private let contexts = Mutex([UInt32: ClientConnection]())
+
+    init(limits: ClientLimits) {
+        let notifier = EventNotifier()
+        self.notifier = notifier
+        self.limits = limits
+        self.registry = ReaderRegistry(onChange: { notifier.signalAll() })
+    }
+
+    func registerContext(_ context: UInt32, connection: ClientConnection) {
+        contexts.withLock { $0[context] = connection }
+    }
+
+    func unregisterContext(_ context: UInt32) {
+        contexts.withLock { _ = $0.removeValue(forKey: context) }
+        handles.release(context)
+    }
+
+    func connection(forContext context: UInt32) -> ClientConnection? {
+        contexts.withLock { $0[context] }
+    }
+}

@@ -1,0 +1,59 @@
+import PCSCTypes
+import PCSCWire
+
+/// The published and private state of one reader slot.
+struct SlotState: Sendable {
+    /// Card state bits published in the reader array (`readerState`).
+    var cardState: CardStateFlags = .unknown
+    var atr: [UInt8] = []
+    /// The negotiated protocol; empty until the first connect after a power-up.
+    var activeProtocol: CardProtocols = []
+    /// Insertions plus removals, modulo 0x10000.
+    var eventCounter: UInt32 = 0
+    var sharing = SharingState()
+    /// True once the reader was unplugged; its handles are orphans.
+    var isRemoved = false
+    /// True after the first card check.
+    var isInitialized = false
+
+    var isCardAbsent: Bool { cardState.contains(.absent) }
+    var isCardPowered: Bool { cardState.contains(.powered) }
+    var isCardMute: Bool { cardState.contains(.swallowed) }
+
+    mutating func countEvent() {
+        eventCounter = (eventCounter + 1) & 0xFFFF
+    }
+
+    /// Records a card whose power-up succeeded.
+    mutating func cardPowered(atr: [UInt8]) {
+        cardState = [.present, .powered, .negotiable]
+        self.atr = Array(atr.prefix(PCSCLimits.maxATRSize))
+        activeProtocol = []
+    }
+
+    /// Records a card that did not answer to reset.
+    mutating func cardMute() {
+        cardState = [.present, .swallowed]
+        atr = []
+        activeProtocol = []
+    }
+
+    /// Records a card that is present but was powered down on request.
+    mutating func cardUnpowered() {
+        cardState = .present
+        activeProtocol = []
+    }
+
+    mutating func cardRemoved() {
+        cardState = .absent
+        atr = []
+        activeProtocol = []
+        sharing.cardRemoved()
+    }
+
+    func entry(name: String) -> ReaderStateEntry {
+        ReaderStateEntry(
+            name: name, eventCounter: eventCounter, readerState: cardState,
+            sharing: sharing.publishedSharing, atr: atr, cardProtocol: activeProtocol)
+    }
+}

@@ -1,0 +1,106 @@
+import CPosix
+import Glibc
+import PCSCTypes
+import PCSCWire
+import Synchronization
+
+/// One client socket: its session state and the rules for writing to it.
+///
+/// Event signals come from other threads. They are never written while this
+/// connection's own thread is handling a command (they would land inside a reply), and
+/// for a 4:6 client not between its WAIT request and the reader array that follows it.
+/// A deferred signal is written as soon as the command finishes.
+final class ClientConnection: Sendable {
+    struct OutputState {
+        /// True while the connection's thread handles a command.
+        var busy = false
+        /// True from a 4:6 WAIT until the reader array reply that completes it.
+        var holdSignals = false
+        var pendingSignal: UInt32?
+    }
+
+    struct Session {
+        /// Protocol version the client announced; nil when it sent none (served as 4:6).
+        var version: ProtocolVersion?
+        /// The connection's context, 0 when none.
+        var context: UInt32 = 0
+        var cards: Set<UInt32> = []
+        /// The reader-array size last reported by `CMD_GET_READERS_STATE_SIZE`.
+        var reportedCapacity: Int?
+        /// Requests naming a card handle of another connection.
+        var foreignHandleRequests = 0
+
+        var usesFixedReaderArray: Bool { version?.usesFixedReaderArray ?? false }
+    }
+
+    let id: ConnectionID
+    let socket: UnixSocket
+    /// Peer process id and user id, for log lines.
+    let peer: (pid: Int32, uid: UInt32)
+    private let output = Mutex(OutputState())
+    let session = Mutex(Session())
+
+    init(id: ConnectionID, socket: UnixSocket) {
+        self.id = id
+        self.socket = socket
+        self.peer = Self.peerCredentials(of: socket.fd)
+    }
+
+    var label: String { "client \(id) (pid \(peer.pid))" }
+
+    /// Marks the start of a command: signals wait until `finishCommand()`.
+    func beginCommand() {
+        output.withLock { $0.busy = true }
+    }
+
+    /// Ends a command and writes a deferred signal unless a 4:6 wait still holds it.
+    func finishCommand(releasingHold: Bool) {
+        output.withLock { state in
+            state.busy = false
+            if releasingHold { state.holdSignals = false }
+            if !state.holdSignals, let rv = state.pendingSignal {
+                state.pendingSignal = nil
+                writeSignal(rv)
+            }
+        }
+    }
+
+    func holdSignalsUntilStateArray() {
+        output.withLock { $0.holdSignals = true }
+    }
+
+    /// Writes an event or cancel signal now, or defers it while the connection is busy.
+    func deliverSignal(rv: UInt32) {
+        output.withLock { state in
+            if state.busy || state.holdSignals {
+                state.pendingSignal = rv
+            } else {
+                writeSignal(rv)
+            }
+        }
+    }
+
+    /// Writes the 8-byte signal without blocking. A client whose socket buffer is full is
+    /// not reading its socket: its connection is shut down rather than stalling the caller.
+    private func writeSignal(_ rv: UInt32) {
+        let bytes = WaitReaderStateChangeMessage(rv: rv).encoded
+        let written = bytes.withUnsafeBytes { raw in
+            send(socket.fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
+        if written != bytes.count {
+            log.error("\(label): cannot write an event signal (socket full or closed); closing the connection")
+            shutdown(socket.fd, Int32(SHUT_RDWR))
+        }
+    }
+
+    func reply(_ bytes: [UInt8]) throws(SocketError) {
+        try socket.writeAll(bytes)
+    }
+
+    private static func peerCredentials(of fd: Int32) -> (pid: Int32, uid: UInt32) {
+        var pid: pid_t = 0
+        var uid: uid_t = 0
+        guard cposix_peer_credentials(fd, &pid, &uid) == 0 else { return (0, 0) }
+        return (pid, uid)
+    }
+}
