@@ -6,7 +6,7 @@
  * with "file:line:function() ". Defining NO_LOG turns every macro into a
  * statement that does nothing.
  * Names, values and prototypes are those of pcsc-lite 1.9.9. pcsc-lite's
- * header has no extern "C" block, this one does, so C++ drivers link
+ * header has no extern "C" block. This one has one, so C++ drivers link
  * against the C symbols.
  */
 

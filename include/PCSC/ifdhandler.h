@@ -7,8 +7,8 @@
  * the interface. Without it pcscd assumes version 2.0, whose IFDHControl()
  * has the shorter signature that defining IFDHANDLERv2 selects below.
  * Names, values and layouts are those of pcsc-lite 1.9.9. pcsc-lite's
- * header has no extern "C" block, this one does, so a driver written in
- * C++ exports unmangled names.
+ * header has no extern "C" block. This one has one, so a driver written
+ * in C++ exports unmangled names.
  */
 
 /* The guard name is pcsc-lite's, so a program that mixes both header sets

@@ -5,7 +5,7 @@
  * Names, values and layouts are those of pcsc-lite 1.9.9 (Debian 12) on
  * x86_64 Linux. Tests/abi/check-headers.sh compares them with the installed
  * pcsc-lite headers. Only the Linux variant exists here: pcsc-lite packs
- * these structures to 1-byte alignment on macOS, this header never does.
+ * these structures to 1-byte alignment on macOS, but this header never does.
  */
 
 /* The guard name is pcsc-lite's, so a program that mixes both header sets
@@ -151,7 +151,8 @@ extern const SCARD_IO_REQUEST g_rgSCardRawPci;
  */
 #define SCARD_AUTOALLOCATE ((DWORD)0xFFFFFFFFFFFFFFFF)
 
-/* Context scopes for SCardEstablishContext(). pcsc-lite treats all alike. */
+/* Context scopes for SCardEstablishContext(). pcscd accepts these four,
+ * treats them alike and rejects other values with SCARD_E_INVALID_VALUE. */
 #define SCARD_SCOPE_USER 0x0000
 #define SCARD_SCOPE_TERMINAL 0x0001
 #define SCARD_SCOPE_SYSTEM 0x0002

@@ -3,9 +3,9 @@
  * SCardGetAttrib()/SCardSetAttrib(), SCardControl() codes, and the PC/SC
  * part 10 (v2.02.07) features and structures for PIN pads and displays.
  *
- * Names, values and layouts are those of pcsc-lite 1.9.9. This header
- * declares no types of its own that depend on wintypes.h, but
- * SCARD_ATTR_VALUE() uses ULONG, so include pcsclite.h before using it.
+ * Names, values and layouts are those of pcsc-lite 1.9.9. As in pcsc-lite,
+ * this header does not include wintypes.h. Include pcsclite.h before using
+ * SCARD_ATTR_VALUE() or the SCARD_ATTR_* ids, which cast to ULONG.
  */
 
 /* The guard name is pcsc-lite's, so a program that mixes both header sets
