@@ -1,0 +1,110 @@
+import Testing
+
+@testable import PCSCDaemon
+
+@Suite struct OptionsTests {
+    @Test func defaults() throws {
+        let options = try DaemonOptions.parse([])
+        #expect(options.action == .run)
+        #expect(!options.foreground)
+        #expect(options.logLevel == .error)
+        #expect(options.limits == ClientLimits())
+        #expect(options.autoExitSeconds == nil)
+    }
+
+    @Test func everyFlag() throws {
+        let options = try DaemonOptions.parse([
+            "-a", "-f", "-T", "-S", "-I", "--disable-polkit", "--force-reader-polling",
+        ])
+        #expect(options.logAPDUs)
+        #expect(options.foreground)
+        #expect(options.color)
+        #expect(options.readerNameWithoutSerial)
+        #expect(options.readerNameWithoutInterface)
+        #expect(options.disablePolkit)
+        #expect(options.forcedPollingSeconds == 1)
+    }
+
+    @Test func longFlags() throws {
+        let options = try DaemonOptions.parse([
+            "--apdu", "--foreground", "--color", "--reader-name-no-serial", "--reader-name-no-interface",
+        ])
+        #expect(options.logAPDUs && options.foreground && options.color)
+        #expect(options.readerNameWithoutSerial && options.readerNameWithoutInterface)
+    }
+
+    @Test(arguments: [
+        ("-d", LogLevel.debug), ("-i", .info), ("-e", .error), ("-C", .critical),
+        ("--debug", .debug), ("--info", .info), ("--error", .error), ("--critical", .critical),
+    ])
+    func logLevels(flag: String, level: LogLevel) throws {
+        #expect(try DaemonOptions.parse([flag]).logLevel == level)
+    }
+
+    @Test(arguments: [
+        (["-h"], DaemonOptions.Action.help), (["--help"], .help), (["-v"], .version),
+        (["--version"], .version), (["-H"], .hotplug), (["--hotplug"], .hotplug),
+    ])
+    func actions(arguments: [String], action: DaemonOptions.Action) throws {
+        #expect(try DaemonOptions.parse(arguments).action == action)
+    }
+
+    @Test func limitsInAllSpellings() throws {
+        let short = try DaemonOptions.parse(["-t", "5", "-s6", "-r", "7"])
+        #expect(short.limits.maxConnections == 5)
+        #expect(short.limits.maxHandlesPerConnection == 6)
+        #expect(short.limits.maxHandlesPerReader == 7)
+        let long = try DaemonOptions.parse([
+            "--max-thread=8", "--max-card-handle-per-thread", "9", "--max-card-handle-per-reader=10",
+        ])
+        #expect(long.limits.maxConnections == 8)
+        #expect(long.limits.maxHandlesPerConnection == 9)
+        #expect(long.limits.maxHandlesPerReader == 10)
+    }
+
+    @Test func autoExit() throws {
+        #expect(try DaemonOptions.parse(["-x"]).autoExitSeconds == 60)
+        #expect(try DaemonOptions.parse(["--auto-exit"]).autoExitSeconds == 60)
+        #expect(try DaemonOptions.parse(["--auto-exit=2"]).autoExitSeconds == 2)
+    }
+
+    @Test func combinedShortFlags() throws {
+        let options = try DaemonOptions.parse(["-fdx"])
+        #expect(options.foreground)
+        #expect(options.logLevel == .debug)
+        #expect(options.autoExitSeconds == 60)
+    }
+
+    @Test func configAndVirtualReaders() throws {
+        let options = try DaemonOptions.parse([
+            "-c", "/etc/reader.conf.d", "--virtual-readers=2", "--virtual-control", "/tmp/ctl",
+            "--virtual-mode=short-apdu",
+        ])
+        #expect(options.configPath == "/etc/reader.conf.d")
+        #expect(options.virtualReaders == 2)
+        #expect(options.virtualControlPath == "/tmp/ctl")
+        #expect(options.virtualMode == "short-apdu")
+    }
+
+    @Test(arguments: [
+        (["-t", "0"], "invalid value '0' for -t"),
+        (["-t", "x"], "invalid value 'x' for -t"),
+        (["--max-thread=-3"], "invalid value '-3' for --max-thread"),
+        (["--auto-exit=soon"], "invalid value 'soon' for --auto-exit"),
+        (["--virtual-readers=65"], "invalid value '65' for --virtual-readers"),
+        (["--virtual-mode=fast"], "invalid --virtual-mode 'fast'"),
+        (["-q"], "unknown option -q"),
+        (["--bogus"], "unknown option --bogus"),
+        (["-t"], "option -t needs a value"),
+        (["--config"], "option --config needs a value"),
+        (["--foreground=yes"], "option --foreground takes no value"),
+        (["extra"], "unexpected argument 'extra'"),
+    ])
+    func invalidArgumentsAreRejected(arguments: [String], message: String) {
+        #expect {
+            try DaemonOptions.parse(arguments)
+        } throws: { error in
+            (error as? OptionError)?.message.hasPrefix(message) == true
+        }
+    }
+}
