@@ -1,0 +1,85 @@
+# Build, test, install and demonstrate the Swift PC/SC stack.
+#
+#   make            build release binaries into build/
+#   make check      install test dependencies (apt-get, as root) and run every test
+#   make demo       start pcscd with a virtual reader and run real clients against it
+#   make install    install into $(DESTDIR)$(PREFIX)
+#   make bench      run the benchmarks against Debian's pcsc-lite
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+SBINDIR ?= $(PREFIX)/sbin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
+
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SWIFT_BUILD_FLAGS ?= -c release
+BUILD := $(CURDIR)/build
+SWIFT_BIN = $(shell $(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)
+
+# Debian 12 packages the tests and the demo run against.
+TEST_PACKAGES := pcscd libpcsclite-dev pcsc-tools python3-pyscard libusb-1.0-0-dev \
+	libsystemd-dev umockdev gir1.2-umockdev-1.0 python3-gi systemd-container \
+	debootstrap pkg-config gcc make valgrind
+BUILD_PACKAGES := libusb-1.0-0-dev libsystemd-dev pkg-config gcc
+
+.PHONY: all build deps build-deps check unit-tests integration-tests demo install bench \
+	bench-smoke clean
+
+all: build
+
+build: build-deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcsclite
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product ifdvirtual
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcscd
+	rm -rf $(BUILD)
+	mkdir -p $(BUILD)/lib $(BUILD)/sbin
+	cp $(SWIFT_BIN)/libpcsclite.so $(BUILD)/lib/libpcsclite.so.1.0.0
+	ln -s libpcsclite.so.1.0.0 $(BUILD)/lib/libpcsclite.so.1
+	ln -s libpcsclite.so.1 $(BUILD)/lib/libpcsclite.so
+	cp $(SWIFT_BIN)/libifdvirtual.so $(BUILD)/lib/libifdvirtual.so
+	cp $(SWIFT_BIN)/pcscd $(BUILD)/sbin/pcscd
+	strip --strip-unneeded $(BUILD)/lib/libpcsclite.so.1.0.0 $(BUILD)/lib/libifdvirtual.so
+
+# Installs missing Debian packages; needs root and Debian's package registry.
+deps:
+	@scripts/install-packages.sh $(TEST_PACKAGES)
+
+build-deps:
+	@scripts/install-packages.sh $(BUILD_PACKAGES)
+
+check: deps build unit-tests integration-tests bench-smoke
+
+unit-tests:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+integration-tests: build
+	Tests/integration/run-all.sh $(BUILD)
+
+demo: deps build
+	scripts/demo.sh $(BUILD)
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/PCSC $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILD)/lib/libpcsclite.so.1.0.0 $(DESTDIR)$(LIBDIR)/libpcsclite.so.1.0.0
+	ln -sf libpcsclite.so.1.0.0 $(DESTDIR)$(LIBDIR)/libpcsclite.so.1
+	ln -sf libpcsclite.so.1 $(DESTDIR)$(LIBDIR)/libpcsclite.so
+	install -m 0644 include/PCSC/*.h $(DESTDIR)$(INCLUDEDIR)/PCSC/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)/PCSC|g' \
+		pkgconfig/libpcsclite.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libpcsclite.pc
+	install -m 0755 $(BUILD)/sbin/pcscd $(DESTDIR)$(SBINDIR)/pcscd
+	for unit in systemd/pcscd.socket systemd/pcscd.service; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' $$unit > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$unit); \
+	done
+
+bench: deps build
+	bench/run.sh $(BUILD)
+
+bench-smoke: build
+	bench/run.sh --smoke $(BUILD)
+
+clean:
+	rm -rf $(BUILD) .build
