@@ -15,7 +15,7 @@ enum CCIDCommandType: UInt8, Sendable {
     case abort = 0x72
     case setDataRateAndClockFrequency = 0x73
 
-    /// The bulk-IN message type that answers this command.
+    /// The bulk-IN message type of the response to this command.
     var responseType: CCIDResponseType {
         switch self {
         case .iccPowerOn, .xfrBlock, .secure: .dataBlock
@@ -50,9 +50,9 @@ enum ICCStatus: UInt8, Sendable {
 enum CommandStatus: UInt8, Sendable {
     /// The command was processed.
     case processed = 0
-    /// The command failed; bError says why.
+    /// The command failed, and bError gives the reason.
     case failed = 1
-    /// Interim answer: the command is still running.
+    /// Interim response: the command is still running.
     case timeExtension = 2
 }
 

@@ -14,7 +14,7 @@ struct ExtendedAPDUExchange: Sendable {
     private var command: [UInt8]?
     private var response: [UInt8] = []
 
-    /// One DataBlock answer: payload, bChainParameter, and the delay before it is ready.
+    /// One DataBlock response: payload, bChainParameter, and the delay before it is ready.
     struct Reply: Equatable, Sendable {
         var data: [UInt8]
         var chainParameter: UInt8

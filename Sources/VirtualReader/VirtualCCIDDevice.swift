@@ -4,8 +4,8 @@ import USBTransport
 /// A USB CCID reader in memory, holding virtual cards, that the CCID driver drives through
 /// the same `USBDevice` calls as a real reader.
 ///
-/// Bulk OUT takes PC_to_RDR messages; bulk IN returns the RDR_to_PC answers, each once it is
-/// ready (answers of slow commands become ready later). The interrupt endpoint, when
+/// Bulk OUT takes PC_to_RDR messages, and bulk IN returns the RDR_to_PC responses, each once
+/// it is ready (responses of slow commands become ready later). The interrupt endpoint, when
 /// configured, returns RDR_to_PC_NotifySlotChange after cards are inserted or removed.
 /// Tests and the daemon's control socket change the device through `insertCard`,
 /// `removeCard`, `detach` and `injectFault`.

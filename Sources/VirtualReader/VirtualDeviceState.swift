@@ -21,7 +21,7 @@ struct VirtualDeviceState: Sendable {
         var readyAt: UInt64
     }
 
-    /// What a read finds on bulk IN.
+    /// The result of one look at bulk IN.
     enum ReadLookup: Equatable {
         /// A message is ready.
         case frame([UInt8])
@@ -46,7 +46,7 @@ struct VirtualDeviceState: Sendable {
     // MARK: Bulk transfers
 
     /// Processes one bulk-OUT message written at `now`. Messages shorter than the 10-byte
-    /// header get no answer, as a real reader cannot tell which slot they were for.
+    /// header get no response, as a real reader cannot tell which slot they were for.
     mutating func write(_ bytes: [UInt8], now: UInt64) {
         guard let command = CCIDCommand(bytes: bytes) else { return }
         let slotIndex = Int(command.slot)

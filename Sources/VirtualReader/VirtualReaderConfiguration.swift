@@ -1,4 +1,4 @@
-/// How a virtual CCID reader looks on the bus, fixed when it is created.
+/// The appearance of a virtual CCID reader on the bus, fixed when it is created.
 public struct VirtualReaderConfiguration: Sendable, Hashable {
     public var mode: VirtualReaderMode
     /// Number of slots, 1…16 (bMaxSlotIndex + 1).

@@ -2,7 +2,7 @@
 public enum VirtualReaderError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The slot number is not below the reader's slot count.
     case slotOutOfRange(slot: Int, slotCount: Int)
-    /// `insertCard` on a slot that already holds a card.
+    /// `insertCard` on a slot that already contains a card.
     case cardAlreadyPresent(slot: Int)
     /// `removeCard` on an empty slot.
     case noCard(slot: Int)

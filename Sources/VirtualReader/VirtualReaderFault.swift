@@ -4,11 +4,11 @@ public enum VirtualReaderFault: Sendable, Hashable {
     /// Power-on fails with ICC_MUTE, `count` times, or until the faults are cleared when
     /// `count` is nil.
     case mute(count: Int?)
-    /// The next answer on the slot comes after `frames` time-extension frames
+    /// The next response on the slot comes after `frames` time-extension frames
     /// (bmCommandStatus 2, bError 1).
     case timeExtension(frames: Int)
-    /// The next answer on the slot comes after `frames` copies of it that carry the previous
-    /// bSeq, as late answers to an earlier command would.
+    /// The next response on the slot comes after `frames` copies of it that carry the
+    /// previous bSeq, as late responses to an earlier command would.
     case staleSequence(frames: Int)
     /// The next command on the slot is accepted, then the device disappears, so the read of
     /// its answer fails with `USBError.noDevice`.

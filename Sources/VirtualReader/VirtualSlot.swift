@@ -1,6 +1,6 @@
 import VirtualCard
 
-/// What a slot holds, as the control API reports it.
+/// The contents of a slot, as the control API reports them.
 public enum VirtualSlotState: String, Sendable, Hashable {
     /// No card in the slot.
     case absent
@@ -288,7 +288,7 @@ extension VirtualSlot {
         }
     }
 
-    /// Answers a PPS request (ISO 7816-3 §9) the way the card would: an echo when the card
+    /// Processes a PPS request (ISO 7816-3 §9) the way the card would: an echo when the card
     /// accepts it, silence (ICC_MUTE) otherwise. PPS2 and PPS3 are declined by leaving
     /// them out of the echo.
     private mutating func protocolParameterSelection(_ command: CCIDCommand) -> PlannedFrame {
@@ -315,8 +315,8 @@ extension VirtualSlot {
         return frame(answer(command, payload: echo))
     }
 
-    /// The answer to a command, preceded by a time-extension frame every second while the
-    /// card is busy for `milliseconds`.
+    /// Returns the response frame of a command, preceded by a time-extension frame every
+    /// second while the card is busy for `milliseconds`.
     private func busyFrames(
         _ command: CCIDCommand, payload: [UInt8], milliseconds: UInt32, chainParameter: UInt8 = 0
     ) -> [PlannedFrame] {
@@ -334,7 +334,7 @@ extension VirtualSlot {
     }
 }
 
-// MARK: - Building answers
+// MARK: - Building responses
 
 extension VirtualSlot {
     /// bClockStatus: 0 running, 1 stopped in state L.

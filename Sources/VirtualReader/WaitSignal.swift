@@ -7,8 +7,8 @@ import Glibc
 /// value. A change made after the read bumps the generation, so `wait` returns at once
 /// instead of missing the wake-up. The condition variable uses `CLOCK_MONOTONIC`.
 final class WaitSignal: @unchecked Sendable {
-    // The pthread objects live in heap memory that never moves; they are only touched
-    // with `mutex` held, which is what makes the class safe to share.
+    // The pthread objects live in heap memory that never moves. They are only touched
+    // with `mutex` held, which makes the class safe to share between threads.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let counter: UnsafeMutablePointer<UInt64>
