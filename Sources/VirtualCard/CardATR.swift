@@ -35,4 +35,12 @@ public enum CardATR {
 
     /// The historical bytes: category indicator 80 and one COMPACT-TLV object with the project name.
     public static let historicalBytes: [UInt8] = [0x80, 0x5A] + Array("swift-pcsc".utf8)
+
+    /// Returns true when `fiDi` (a PPS1 or bmFindexDindex value) names a speed the card
+    /// supports: the initial 11, or Fi 512 with Di up to the 32 of TA1.
+    public static func supportsSpeed(fiDi value: UInt8) -> Bool {
+        let fiIndex = value >> 4
+        let diIndex = value & 0x0F
+        return value == 0x11 || (fiIndex == fiDi >> 4 && (1...(fiDi & 0x0F)).contains(diIndex))
+    }
 }

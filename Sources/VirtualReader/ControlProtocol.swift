@@ -114,6 +114,18 @@ public enum ControlRequest: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension VirtualReaderFault {
+    /// The fault name of the `fault` request.
+    public var controlName: String {
+        switch self {
+        case .mute: FaultName.mute.rawValue
+        case .timeExtension: FaultName.timeExtension.rawValue
+        case .staleSequence: FaultName.staleSequence.rawValue
+        case .goneMidTransfer: FaultName.goneMidTransfer.rawValue
+        }
+    }
+}
+
 /// One slot of one virtual reader, written `R.S` (`R` alone means slot 0).
 public struct VirtualSlotAddress: Hashable, Sendable, CustomStringConvertible {
     public var reader: Int

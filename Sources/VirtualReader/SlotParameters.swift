@@ -48,10 +48,4 @@ struct SlotParameters: Sendable, Equatable {
         let table = [nil, 1, 2, 4, 8, 16, 32, 64, 12, 20, nil, nil, nil, nil, nil, nil]
         return index < 16 ? table[Int(index)] : nil
     }
-
-    /// True when `fiDi` names a speed the card supports: the initial one (11), or Fi 512
-    /// with Di up to the card's 32.
-    static func cardSupports(fiDi: UInt8) -> Bool {
-        fiDi == 0x11 || (fiDi >> 4 == CardATR.fiDi >> 4 && (1...CardATR.fiDi & 0x0F).contains(fiDi & 0x0F))
-    }
 }

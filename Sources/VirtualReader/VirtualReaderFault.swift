@@ -11,7 +11,7 @@ public enum VirtualReaderFault: Sendable, Hashable {
     /// previous bSeq, as late responses to an earlier command would.
     case staleSequence(frames: Int)
     /// The next command on the slot is accepted, then the device disappears, so the read of
-    /// its answer fails with `USBError.noDevice`.
+    /// its response fails with `USBError.noDevice`.
     case goneMidTransfer
 }
 

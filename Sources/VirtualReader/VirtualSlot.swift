@@ -178,7 +178,7 @@ extension VirtualSlot {
         let allowed: [UInt8] = mode == .tpduT0 ? [0] : [0, 1]
         guard allowed.contains(protocolNumber) else { return failure(command, .badFirstParameter) }
         guard command.payload.count == (protocolNumber == 0 ? 5 : 7) else { return failure(command, .badLength) }
-        guard SlotParameters.cardSupports(fiDi: command.payload[0]) else { return failure(command, .badFirstDataByte) }
+        guard CardATR.supportsSpeed(fiDi: command.payload[0]) else { return failure(command, .badFirstDataByte) }
         if protocolNumber == 1 && command.payload[1] & 0x01 != 0 {
             // The card's ATR announces no CRC, so only the LRC is possible.
             return failure(command, .badSecondDataByte)
@@ -305,7 +305,7 @@ extension VirtualSlot {
             return failure(command, .iccMute)
         }
         let fiDi = pps0 & 0x10 != 0 ? request[2] : 0x11
-        guard SlotParameters.cardSupports(fiDi: fiDi) else { return failure(command, .iccMute) }
+        guard CardATR.supportsSpeed(fiDi: fiDi) else { return failure(command, .iccMute) }
 
         var echo: [UInt8] = [0xFF, pps0 & 0x1F]
         if pps0 & 0x10 != 0 { echo.append(fiDi) }
