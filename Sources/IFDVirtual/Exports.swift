@@ -115,12 +115,12 @@ public func ifdhControl(
     switch IFDVirtualHandler.shared.control(lun: lun, code: controlCode, input: input) {
     case .failure(let code):
         return RESPONSECODE(code.rawValue)
-    case .success(let answer):
-        guard answer.count <= Int(rxLength), let rxBuffer else {
+    case .success(let output):
+        guard output.count <= Int(rxLength), let rxBuffer else {
             return RESPONSECODE(IFDResponseCode.insufficientBuffer.rawValue)
         }
-        rxBuffer.update(from: answer, count: answer.count)
-        bytesReturned?.pointee = DWORD(answer.count)
+        rxBuffer.update(from: output, count: output.count)
+        bytesReturned?.pointee = DWORD(output.count)
         return RESPONSECODE(IFDResponseCode.success.rawValue)
     }
 }

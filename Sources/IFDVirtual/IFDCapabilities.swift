@@ -14,7 +14,7 @@ public struct IFDCapabilityValue: Equatable, Sendable {
     }
 }
 
-/// The capability tags and attributes the handler answers, with the values a virtual CCID
+/// The capability tags and attributes the handler supports, with the values a virtual CCID
 /// reader in its default mode (`tpdu-t1`, one slot) gives through a CCID driver.
 ///
 /// | Tag | Value |

@@ -1,13 +1,13 @@
 import VirtualReader
 
-/// The SCardControl codes the handler answers: the PC/SC part 10 features a CCID driver
+/// The SCardControl codes the handler supports: the PC/SC part 10 features a CCID driver
 /// offers for a virtual CCID reader in its default mode (PIN pad with verify and modify,
 /// no display, TPDU level), in libccid's order.
 ///
-/// | Code | Answer |
+/// | Code | Output |
 /// |---|---|
 /// | CM_IOCTL_GET_FEATURE_REQUEST 0x42000D48 (and the Windows value 0x00313520) | TLVs 06 VERIFY_PIN_DIRECT 0x42330006, 07 MODIFY_PIN_DIRECT 0x42330007, 0A IFD_PIN_PROPERTIES 0x4233000A, 12 GET_TLV_PROPERTIES 0x42330012 (codes big-endian) |
-/// | VERIFY_PIN_DIRECT, MODIFY_PIN_DIRECT | SW 90 00, the fixed answer of the simulated PIN pad |
+/// | VERIFY_PIN_DIRECT, MODIFY_PIN_DIRECT | SW 90 00, the fixed result of the simulated PIN pad |
 /// | IFD_PIN_PROPERTIES | wLcdLayout 0000, bEntryValidationCondition 07, bTimeOut2 00 |
 /// | GET_TLV_PROPERTIES | wLcdLayout 0, bTimeOut2 0, bPPDUSupport 0, wIdVendor 1209, wIdProduct 0001, dwMaxAPDUDataSize 0x10000 |
 ///
@@ -48,8 +48,8 @@ enum IFDControlCodes {
             + [0x0A, 4, 0x00, 0x00, 0x01, 0x00]
     }
 
-    /// Returns the answer to `code` with input `input`, for a slot in `state`.
-    static func answer(code: UInt, input: [UInt8], state: VirtualSlotState) -> Result<[UInt8], IFDResponseCode> {
+    /// Returns the output of `code` with input `input`, for a slot in `state`.
+    static func output(code: UInt, input: [UInt8], state: VirtualSlotState) -> Result<[UInt8], IFDResponseCode> {
         switch code {
         case getFeatureRequest, getFeatureRequestWindows:
             return .success(featureList)
@@ -64,7 +64,7 @@ enum IFDControlCodes {
         }
     }
 
-    /// Simulates the PIN pad: checks the structure's length field and answers 90 00.
+    /// Simulates the PIN pad: checks the structure's length field and returns 90 00.
     private static func pinEntry(code: UInt, input: [UInt8], state: VirtualSlotState) -> Result<[UInt8], IFDResponseCode> {
         let headerSize = code == verifyPINDirect ? verifyHeaderSize : modifyHeaderSize
         guard input.count >= headerSize + 4 else { return .failure(.notSupported) }

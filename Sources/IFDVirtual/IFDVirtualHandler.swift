@@ -65,7 +65,7 @@ public final class IFDVirtualHandler: Sendable {
         }
     }
 
-    /// Closes the reader at `lun`: stops its control socket and forgets the card.
+    /// Closes the reader at `lun`: stops its control socket and drops the card state.
     public func closeChannel(lun: UInt) -> IFDResponseCode {
         // Stop the server without holding a lock: its thread may be waiting for one.
         let server = servers.withLock { $0.removeValue(forKey: lun) }
@@ -124,7 +124,7 @@ public final class IFDVirtualHandler: Sendable {
     }
 
     public func control(lun: UInt, code: UInt, input: [UInt8]) -> Result<[UInt8], IFDResponseCode> {
-        withSlot(lun) { IFDControlCodes.answer(code: code, input: input, state: $0.state) }
+        withSlot(lun) { IFDControlCodes.output(code: code, input: input, state: $0.state) }
     }
 
     // MARK: Control protocol
@@ -199,7 +199,7 @@ public final class IFDVirtualHandler: Sendable {
 }
 
 extension Result where Success == IFDResponseCode, Failure == IFDResponseCode {
-    /// The code, whether the slot lookup failed or the operation returned one.
+    /// Returns the code, whether the slot lookup failed or the operation returned one.
     func flatten() -> IFDResponseCode {
         switch self {
         case .success(let code), .failure(let code): code
