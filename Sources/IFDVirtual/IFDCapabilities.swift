@@ -32,8 +32,8 @@ public struct IFDCapabilityValue: Equatable, Sendable {
 /// | SCARD_ATTR_ICC_INTERFACE_STATUS 0x90301 | 1 with a card, 0 without (1 byte) |
 ///
 /// Differences from the virtual CCID reader: the serial number and channel id match only
-/// when the daemon numbers its virtual readers from 0 with serial "VC%04d" and device
-/// address index + 1; MAXINPUT is only informational here, because the handler accepts
+/// when the daemon numbers its virtual readers from 0, with serial "VC%04d" and device
+/// address index + 1. MAXINPUT is only informational here, because the handler accepts
 /// APDUs of any length. Every other tag gives IFD_ERROR_TAG.
 enum IFDCapabilities {
     static let tagATR: UInt = 0x0303

@@ -29,11 +29,13 @@
 /// give 6A86. The FCI and FCP contain tags 82 (descriptor: 38 DF, 01 transparent EF), 83
 /// (file id), 80 (EF size), 84 (DF name) and 88 (SFI).
 ///
-/// Errors common to all commands: unknown INS 6D00; CLA other than 00 and 80 6E00, except
-/// interindustry classes with chaining (6884), secure messaging (6882) or a logical channel
-/// other than 0 (6881); undecodable length fields 6700; data field on READ BINARY, GET
-/// CHALLENGE, GET RESPONSE, GENERATE or DELAY 6700; SELECT with a wrong Lc 6700; P1 or P2
-/// outside the values above 6A86.
+/// Errors common to all commands:
+/// - 6D00: unknown INS.
+/// - 6E00: CLA other than 00 and 80, except interindustry classes with command chaining
+///   (6884), secure messaging (6882) or a logical channel other than 0 (6881).
+/// - 6700: undecodable length fields; a data field on READ BINARY, GET CHALLENGE, GET
+///   RESPONSE, GENERATE or DELAY; SELECT with a wrong Lc.
+/// - 6A86: P1 or P2 outside the values above.
 public struct VirtualCard: Hashable, Sendable {
     public let fileSystem = CardFileSystem()
 

@@ -6,11 +6,13 @@ import USBTransport
 ///
 /// Bulk OUT takes PC_to_RDR messages, and bulk IN returns the RDR_to_PC responses, each once
 /// it is ready (responses of slow commands become ready later). The interrupt endpoint, when
-/// configured, returns RDR_to_PC_NotifySlotChange after cards are inserted or removed.
+/// configured, returns RDR_to_PC_NotifySlotChange after cards are inserted or removed; a
+/// new device has one notification pending for the slots that start with a card, as real
+/// readers send after power-up.
 /// Tests and the daemon's control socket change the device through `insertCard`,
 /// `removeCard`, `detach` and `injectFault`.
 ///
-/// Thread safety: all state sits behind one `Mutex`; blocked reads wait on a condition
+/// Thread safety: all state sits behind one `Mutex`. Blocked reads wait on a condition
 /// variable and wake on every change, so any number of threads may call in at once.
 public final class VirtualCCIDDevice: USBDevice {
     public let info: USBDeviceInfo
@@ -167,6 +169,13 @@ public final class VirtualCCIDDevice: USBDevice {
     public func close() {
         state.withLock { $0.close() }
         signal.broadcast()
+    }
+
+    /// Opens the device again after `close()`, as libusb can open a device it closed.
+    /// Cards, faults and unread responses stay; a detached device stays gone.
+    public func reopen() throws(USBError) {
+        let reopened = state.withLock { $0.reopen() }
+        guard reopened else { throw .noDevice }
     }
 
     // MARK: Waiting

@@ -159,6 +159,13 @@ struct VirtualDeviceState: Sendable {
         closed = true
     }
 
+    /// Clears the closed flag unless the device is detached, and returns whether it did.
+    mutating func reopen() -> Bool {
+        guard !detached else { return false }
+        closed = false
+        return true
+    }
+
     private func checkSlot(_ slot: Int) throws(VirtualReaderError) {
         guard !detached else { throw .detached }
         guard slot >= 0, slot < slots.count else {

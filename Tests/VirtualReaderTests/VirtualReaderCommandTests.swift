@@ -269,6 +269,12 @@ import VirtualReader
         device.close()
         #expect(reader.join() == .cancelled)
         #expect(usbError { _ = try device.bulkWrite(endpoint: 0x01, data: [0x65, 0, 0, 0, 0, 0, 0, 0, 0, 0], timeoutMilliseconds: 10) } == .noDevice)
+
+        try device.reopen()
+        var host = TestHost(device)
+        #expect(try host.exchange(0x65).iccStatus == 1)
+        device.detach()
+        #expect(usbError { try device.reopen() } == .noDevice)
     }
 
     @Test func wrongEndpoints() {
