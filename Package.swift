@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "VirtualCard"),
         .target(name: "VirtualReader", dependencies: ["VirtualCard", "USBTransport"]),
         // The virtual card as an IFD handler for pcsc-lite's own pcscd.
-        .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard"]),
+        .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard", "VirtualReader"]),
         .target(
             name: "IFDVirtualLinkage",
             dependencies: ["IFDVirtual"],
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "CCIDTests", dependencies: ["CCID", "USBTransport", "PCSCTypes"]),
         .testTarget(
             name: "VirtualReaderTests",
-            dependencies: ["VirtualReader", "VirtualCard", "USBTransport"]
+            dependencies: ["VirtualReader", "VirtualCard", "USBTransport", "IFDVirtual"]
         ),
     ]
 )
