@@ -8,13 +8,17 @@
 # system's /run/pcscd, and listens only on a socket in a temporary directory.
 # Needs root (unshare -m), /usr/sbin/pcscd, systemd-socket-activate and python3-pyscard.
 #
-# Usage: Tests/integration/ifd-virtual-debian-pcscd.sh [path/to/libifdvirtual.so]
-# Without an argument it builds the debug library with `swift build`.
+# Usage: Tests/integration/test-ifd-virtual-debian-pcscd.sh [path/to/libifdvirtual.so]
+# Without an argument it uses $BUILD/lib/libifdvirtual.so when BUILD is set (as
+# run-all.sh sets it), else it builds the debug library with `swift build`.
 # Exits non-zero when any check fails; the pcscd log is printed on failure.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 library=${1:-}
+if [ -z "$library" ] && [ -n "${BUILD:-}" ]; then
+    library="$BUILD/lib/libifdvirtual.so"
+fi
 if [ -z "$library" ]; then
     (cd "$root" && swift build --product ifdvirtual >&2)
     library="$root/.build/debug/libifdvirtual.so"
