@@ -1,12 +1,12 @@
 /// Splitting of commands for extended-APDU readers (`wLevelParameter` chaining).
 public enum APDUChaining {
-    /// The largest chunk one XfrBlock carries: 65 546 bytes, or less when
+    /// Returns the largest chunk one XfrBlock carries: 65 546 bytes, or less when
     /// `dwMaxCCIDMessageLength` is smaller.
     public static func chunkSize(maxCommandDataLength: Int) -> Int {
         max(1, min(CCIDMessageHeader.maxPayloadLength, maxCommandDataLength))
     }
 
-    /// The XfrBlocks of a command: one block with `.complete` when it fits, else `.begins`,
+    /// Splits a command into XfrBlocks: one block with `.complete` when it fits, else `.begins`,
     /// any number of `.continues` and a final `.ends`.
     public static func commandBlocks(_ apdu: [UInt8], chunkSize: Int) -> [(ChainParameter, [UInt8])] {
         guard apdu.count > chunkSize else { return [(.complete, apdu)] }

@@ -45,7 +45,7 @@ public struct ATR: Sendable, Hashable, CustomStringConvertible {
     public let convention: Convention
     /// T0: presence of TA1–TD1 in the high nibble, number of historical bytes in the low.
     public let formatByte: UInt8
-    /// Interface byte groups; element 0 holds TA1, TB1, TC1, TD1.
+    /// Interface byte groups. Element 0 contains TA1, TB1, TC1 and TD1.
     public let interfaceBytes: [InterfaceByteGroup]
     public let historicalBytes: [UInt8]
     /// TCK, when present.
@@ -98,7 +98,7 @@ public struct ATR: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Reads the interface byte groups. Each TDi announces which bytes of group i+1
-    /// follow; every read is bounds-checked, so a chain of TDs that points past the end
+    /// follow. Every read is bounds-checked, so a chain of TDs that points past the end
     /// (the CVE-2010-4531 pattern) throws instead of reading further.
     private static func parseInterfaceBytes(_ bytes: [UInt8], startingAt index: inout Int) throws(ATRError) -> [InterfaceByteGroup] {
         var groups: [InterfaceByteGroup] = []
@@ -131,7 +131,7 @@ public struct ATR: Sendable, Hashable, CustomStringConvertible {
     public var description: String { hexString(bytes) }
 }
 
-/// Why bytes are not an ATR.
+/// A reason why bytes are not an ATR.
 public enum ATRError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No bytes at all.
     case empty

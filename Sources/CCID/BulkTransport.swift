@@ -1,8 +1,8 @@
 import USBTransport
 
-/// One command and its answer over the bulk endpoints, with every check of the answer:
+/// One command and its response over the bulk endpoints. Each response is checked for
 /// length and `dwLength`, `bSeq` and `bSlot` (stale frames are discarded, up to a bound),
-/// message type, and time extensions (bmCommandStatus 2) up to a total cap. After a
+/// and message type. Time extensions (bmCommandStatus 2) are honoured up to a total cap. After a
 /// timeout the CCID abort sequence runs, or the bulk IN pipe is drained.
 struct BulkTransport: Sendable {
     let device: any USBDevice
@@ -18,7 +18,7 @@ struct BulkTransport: Sendable {
     /// The read buffer: header plus the largest payload.
     static let maxResponseLength = CCIDMessageHeader.length + CCIDMessageHeader.maxPayloadLength
 
-    /// Sends `command` and returns its answer. A failed command (bmCommandStatus 1) is
+    /// Sends `command` and returns its response. A failed command (bmCommandStatus 1) is
     /// returned, not thrown: the caller interprets bError.
     func exchange(_ command: CCIDCommand, timeout: UInt32) throws(CCIDError) -> CCIDResponse {
         let type = command.messageType
@@ -80,15 +80,15 @@ struct BulkTransport: Sendable {
         }
     }
 
-    /// A frame answers another command when its bSeq or bSlot differs. Frames too short to
-    /// carry those bytes are not stale: they fail decoding.
+    /// Tells whether a frame belongs to another command (its bSeq or bSlot differs). Frames
+    /// too short to carry those bytes are not stale: they fail decoding.
     private func isStale(_ bytes: [UInt8], for command: CCIDCommand) -> Bool {
         bytes.count >= 7 && (bytes[6] != command.sequence || bytes[5] != command.slot)
     }
 
     /// Runs the CCID abort procedure (ABORT control request, then PC_to_RDR_Abort with the
-    /// same bSlot and bSeq, answered by a SlotStatus) so the late answer does not confuse
-    /// the next command. Readers that stall the control request get their bulk IN pipe
+    /// same bSlot and bSeq, to which the reader responds with a SlotStatus), so the late
+    /// response does not confuse the next command. Readers that stall the control request get their bulk IN pipe
     /// drained instead. Returns the error to throw.
     private func abortAfterTimeout(_ command: CCIDCommand) -> CCIDError {
         let timedOut = CCIDError.timeout(command.messageType)

@@ -1,5 +1,5 @@
 // Little-endian field access for CCID messages and descriptors. Every multi-byte CCID
-// field is little-endian; the part 10 feature TLVs are the only big-endian values.
+// field is little-endian. The part 10 feature TLVs are the only big-endian values.
 
 extension Array where Element == UInt8 {
     /// Reads a little-endian 16-bit value at `offset`. The caller checks the bounds.

@@ -1,11 +1,11 @@
 import PCSCTypes
 import USBTransport
 
-/// Why a reader operation failed.
+/// A failure of a reader operation.
 public enum CCIDError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No card in the slot.
     case cardAbsent
-    /// A card is present but does not answer.
+    /// A card is present but does not respond.
     case cardMute
     /// The card is present but not powered; power it on first.
     case cardNotPowered
@@ -13,17 +13,17 @@ public enum CCIDError: Error, Equatable, Sendable, CustomStringConvertible {
     case deviceGone
     /// `close()` was called on the reader.
     case readerClosed
-    /// The reader sent something unusable or failed a command; the detail says what.
+    /// The reader sent something unusable or failed a command, as the detail describes.
     case communicationError(CCIDCommunicationFailure)
-    /// The reader did not answer a command in time (after any time extensions).
+    /// The reader did not respond to a command in time (after any time extensions).
     case timeout(CCIDMessageType)
     /// The requested protocols are not available with this card and reader.
     case protocolNotSupported(CardProtocols)
     /// The card rejected the PPS; reset it before trying again.
     case ppsFailed
-    /// The card cannot be used with this reader; the text says why.
+    /// The card cannot be used with this reader, for the reason in the text.
     case cardUnsupported(String)
-    /// The answer does not fit in the caller's buffer of the given size.
+    /// The output needs a buffer of the given size, larger than the caller's.
     case insufficientBuffer(needed: Int)
     /// The driver does not implement this reader's exchange level.
     case unsupportedExchangeLevel(reader: String, level: String)
@@ -40,16 +40,16 @@ public enum CCIDError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cardAbsent: "no card in the slot"
-        case .cardMute: "the card does not answer"
+        case .cardMute: "the card does not respond"
         case .cardNotPowered: "the card is not powered"
         case .deviceGone: "the reader was unplugged"
         case .readerClosed: "the reader was closed"
         case .communicationError(let failure): "communication error: \(failure)"
-        case .timeout(let command): "the reader did not answer \(command) in time"
+        case .timeout(let command): "the reader did not respond to \(command) in time"
         case .protocolNotSupported(let protocols): "protocol \(protocols) is not supported by the card or reader"
         case .ppsFailed: "the card rejected the PPS request; reset the card"
         case .cardUnsupported(let reason): "card not supported: \(reason)"
-        case .insufficientBuffer(let needed): "answer needs a buffer of \(needed) bytes"
+        case .insufficientBuffer(let needed): "output needs a buffer of \(needed) bytes"
         case .unsupportedExchangeLevel(let reader, let level):
             "reader \"\(reader)\" uses the \(level) exchange level, which this driver does not implement"
         case .unsupportedTransport(let reader, let transport):
@@ -88,21 +88,21 @@ public enum CCIDCommunicationFailure: Equatable, Sendable, CustomStringConvertib
     case invalidSlotStatus
     /// The T=1 protocol failed.
     case t1(T1Error)
-    /// Extended-APDU chaining went wrong; the text says how.
+    /// Extended-APDU chaining failed, as the text describes.
     case chaining(String)
     /// The card's ATR cannot be parsed.
     case invalidATR(ATRError)
-    /// The interface could not be claimed (often another program holds it).
+    /// The interface could not be claimed (often because another program has claimed it).
     case claimFailed(USBError)
-    /// An ICCD control transfer answer could not be used; the text says why.
+    /// The response to an ICCD control transfer is unusable, for the reason in the text.
     case iccd(String)
 
     public var description: String {
         switch self {
         case .usb(let error, let command): "\(error) during \(command)"
-        case .invalidResponse(let error, let command): "\(error) in the answer to \(command)"
-        case .unexpectedResponse(let type, let command): "\(type) received in answer to \(command)"
-        case .tooManyStaleFrames(let command): "too many stale frames while waiting for the answer to \(command)"
+        case .invalidResponse(let error, let command): "\(error) in the response to \(command)"
+        case .unexpectedResponse(let type, let command): "\(type) received in response to \(command)"
+        case .tooManyStaleFrames(let command): "too many stale frames while waiting for the response to \(command)"
         case .commandFailed(let command, let error): "\(command) failed: \(error)"
         case .invalidSlotStatus: "reader reported the reserved card status 3"
         case .t1(let error): "\(error)"

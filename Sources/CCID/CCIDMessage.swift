@@ -233,7 +233,7 @@ struct CCIDRawMessage {
     }
 }
 
-/// Why bytes are not a valid CCID message.
+/// A reason why bytes are not a valid CCID message.
 public enum CCIDMessageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Fewer than 10 bytes.
     case tooShort(Int)
@@ -241,7 +241,7 @@ public enum CCIDMessageError: Error, Equatable, Sendable, CustomStringConvertibl
     case lengthMismatch(declared: Int, actual: Int)
     /// `bMessageType` is not a known message of the expected direction.
     case unknownMessageType(UInt8)
-    /// A field holds a value the specification does not define.
+    /// A field contains a value the specification does not define.
     case invalidField(name: String, value: UInt8)
 
     public var description: String {

@@ -1,8 +1,8 @@
 import PCSCTypes
 
 extension CCIDReader {
-    /// The value of an `SCardGetAttrib` attribute, or nil when the reader does not support
-    /// it (pcscd then answers SCARD_E_UNSUPPORTED_FEATURE).
+    /// Returns the value of an `SCardGetAttrib` attribute, or nil when the reader does not
+    /// support it (pcscd then returns SCARD_E_UNSUPPORTED_FEATURE).
     ///
     /// Integers are 4 bytes in host order (little-endian here), strings end with a NUL.
     /// Supported: ATR_STRING (empty when unpowered), ICC_PRESENCE (fresh GetSlotStatus:
@@ -12,7 +12,7 @@ extension CCIDReader {
     /// CHANNEL_ID (0x0020 << 16 | bus << 8 | address), MAX_IFSD, ASYNC_PROTOCOL_TYPES,
     /// DEFAULT_CLK, MAX_CLK, DEFAULT_DATA_RATE, MAX_DATA_RATE, CURRENT_PROTOCOL_TYPE, and
     /// CURRENT_IFSC / CURRENT_IFSD while the host runs T=1. The friendly and system names
-    /// are the daemon's to answer.
+    /// are for the daemon to return.
     public func attribute(slot: Int, id: AttributeID) throws(CCIDError) -> [UInt8]? {
         try checkSlot(slot)
         if let value = staticAttribute(id) { return value }

@@ -2,14 +2,14 @@ import PCSCTypes
 
 extension CCIDReader {
     /// Performs an `SCardControl` request (PC/SC part 10 and the raw escape) and returns
-    /// the answer.
+    /// the output.
     ///
     /// Supported codes: CM_IOCTL_GET_FEATURE_REQUEST (0x42000D48, and the Windows value
     /// 0x00313520 sent by RDP clients), the VERIFY/MODIFY_PIN_DIRECT, IFD_PIN_PROPERTIES,
     /// GET_TLV_PROPERTIES and MCT_READER_DIRECT features the reader advertises, and
     /// IOCTL_SMARTCARD_VENDOR_IFD_EXCHANGE when raw escapes are allowed (or for the
-    /// Gemalto and OMNIKEY 5427 CK exceptions). Other codes throw `.notSupported`; an
-    /// answer longer than `maxOutput` throws `.insufficientBuffer`.
+    /// Gemalto and OMNIKEY 5427 CK exceptions). Other codes throw `.notSupported`, and
+    /// output longer than `maxOutput` throws `.insufficientBuffer`.
     public func control(slot: Int, code: ControlCode, input: [UInt8], maxOutput: Int) throws(CCIDError) -> [UInt8] {
         try checkSlot(slot)
         let output = try withState { (state: inout ReaderState) throws(CCIDError) -> [UInt8] in
@@ -52,7 +52,7 @@ extension CCIDReader {
         }
     }
 
-    /// Sends PC_to_RDR_Escape and returns the reader's answer.
+    /// Sends PC_to_RDR_Escape and returns the reader's response data.
     func escape(_ data: [UInt8], slot: Int, state: inout ReaderState, timeout: UInt32) throws(CCIDError) -> [UInt8] {
         let response = try transport.exchange(.escape(data), slot: slot, state: &state, timeout: timeout)
         guard response.status.commandStatus == .processed else {

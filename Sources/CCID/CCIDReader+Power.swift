@@ -3,9 +3,9 @@ import PCSCTypes
 extension CCIDReader {
     /// Powers the card on (cold reset) and returns its ATR, truncated to 33 bytes.
     ///
-    /// Voltages are tried as `PowerSequence.attempts` says, 60 s per attempt. Any protocol
+    /// Voltages are tried in the order of `PowerSequence.attempts`, 60 s per attempt. Any protocol
     /// previously selected is forgotten. Throws `.cardAbsent` when the slot is empty and
-    /// `.cardMute` when the card does not answer at any voltage.
+    /// `.cardMute` when the card does not respond at any voltage.
     public func powerOn(slot: Int) throws(CCIDError) -> [UInt8] {
         try checkSlot(slot)
         return try withState { (state: inout ReaderState) throws(CCIDError) -> [UInt8] in
@@ -22,7 +22,7 @@ extension CCIDReader {
         try powerOn(slot: slot)
     }
 
-    /// Powers the card off and forgets its ATR and protocol.
+    /// Powers the card off and clears its stored ATR and protocol.
     public func powerOff(slot: Int) throws(CCIDError) {
         try checkSlot(slot)
         try withState { (state: inout ReaderState) throws(CCIDError) in
@@ -30,11 +30,11 @@ extension CCIDReader {
         }
     }
 
-    /// The card state of a slot, from a fresh GetSlotStatus.
+    /// Returns the card state of a slot, from a fresh GetSlotStatus.
     ///
     /// A card the host powered that now reads "present, inactive" was removed and
-    /// re-inserted between two polls: it is reported `.absent` once, and the slot forgets
-    /// the card. Absent cards are forgotten too.
+    /// re-inserted between two polls: it is reported `.absent` once, and the slot's card
+    /// state is cleared. The state of absent cards is cleared too.
     public func slotStatus(slot: Int) throws(CCIDError) -> ICCStatus {
         try checkSlot(slot)
         return try withState { (state: inout ReaderState) throws(CCIDError) -> ICCStatus in
@@ -60,7 +60,7 @@ extension CCIDReader {
         }
     }
 
-    /// The ATR of the powered card, or nil.
+    /// Returns the ATR of the powered card, or nil.
     public func atr(slot: Int) throws(CCIDError) -> [UInt8]? {
         try checkSlot(slot)
         return try withState { state in state.slots[slot].atr }

@@ -34,7 +34,7 @@ extension CCIDReader {
         }
     }
 
-    /// The protocol selected for the powered card, or nil.
+    /// Returns the protocol selected for the powered card, or nil.
     public func selectedProtocol(slot: Int) throws(CCIDError) -> CardProtocols? {
         try checkSlot(slot)
         return try withState { state in state.slots[slot].selectedProtocol }

@@ -3,9 +3,9 @@ import PCSCTypes
 extension CCIDReader {
     /// PIN verification or modification on the reader's keypad (PC_to_RDR_Secure).
     ///
-    /// The answer is the card's response APDU, or `64 00` (timeout) / `64 01` (cancelled)
+    /// Returns the card's response APDU, or `64 00` (timeout) / `64 01` (cancelled)
     /// when the user did not complete the entry. On a TPDU reader with a T=1 card the host
-    /// supplies the block prologue and strips it from the answer.
+    /// supplies the block prologue and strips it from the response.
     func securePIN(verify: Bool, structure: [UInt8], slot: Int, state: inout ReaderState) throws(CCIDError) -> [UInt8] {
         guard state.slots[slot].isPowered else { throw .cardNotPowered }
 
@@ -69,7 +69,7 @@ extension CCIDReader {
     }
 
     /// Strips the T=1 prologue and 1-byte LRC from the card's block. When the card first
-    /// asks for more time with S(WTX request), the host answers once and reads the block
+    /// requests more time with S(WTX request), the host responds once and reads the block
     /// that follows.
     private func unwrapSecureT1Answer(_ block: [UInt8], slot: Int, state: inout ReaderState, timeout: UInt32) throws(CCIDError) -> [UInt8] {
         var current = block

@@ -2,17 +2,17 @@ import PCSCTypes
 
 extension CCIDReader {
     /// Upper bound for T=1 blocks in one exchange, so that a card that never finishes (for
-    /// instance one that asks for waiting time forever) cannot hold the reader.
+    /// instance one that requests waiting time forever) cannot hold the reader.
     static let maxT1BlocksPerExchange = 200_000
     /// Upper bound for chained extended-APDU response blocks.
     static let maxChainedResponseBlocks = 4096
 
-    /// Sends a command APDU (or a T=0 TPDU) to the card and returns the card's answer.
+    /// Sends a command APDU (or a T=0 TPDU) to the card and returns the card's response.
     ///
     /// The transport follows the effective exchange level: TPDU readers get T=0 TPDUs as
     /// they are (61xx and 6Cxx come back unchanged) or run the host T=1 engine; short-APDU
-    /// readers get the APDU in one message; extended-APDU readers get it chained. Answers
-    /// longer than 65 548 bytes throw `.insufficientBuffer` after the whole answer was read.
+    /// readers get the APDU in one message; extended-APDU readers get it chained. Responses
+    /// longer than 65 548 bytes throw `.insufficientBuffer` after the whole response was read.
     public func transmit(slot: Int, apdu: [UInt8]) throws(CCIDError) -> [UInt8] {
         try checkSlot(slot)
         return try withState { (state: inout ReaderState) throws(CCIDError) -> [UInt8] in
@@ -97,7 +97,7 @@ extension CCIDReader {
         }
     }
 
-    /// One XfrBlock carrying the whole command (T=0 TPDU, or short APDU).
+    /// Sends the whole command (T=0 TPDU, or short APDU) in one XfrBlock.
     private func transmitSingleBlock(_ apdu: [UInt8], slot: Int, state: inout ReaderState, timeout: UInt32) throws(CCIDError) -> [UInt8] {
         guard apdu.count <= configuration.maxCommandDataLength else {
             throw .invalidParameter("command of \(apdu.count) bytes exceeds the \(configuration.maxCommandDataLength) bytes one message to this reader can carry")
@@ -110,9 +110,9 @@ extension CCIDReader {
         return response.payload
     }
 
-    /// Extended-APDU level: the command goes out in chained blocks (each non-final block
-    /// answered by an empty DataBlock), and a chained answer is fetched with empty
-    /// XfrBlocks carrying 0x0010.
+    /// Sends a command at extended-APDU level: the command goes out in chained blocks (the
+    /// reader acknowledges each non-final block with an empty DataBlock), and a chained
+    /// response is fetched with empty XfrBlocks carrying 0x0010.
     private func transmitExtended(_ apdu: [UInt8], slot: Int, state: inout ReaderState, timeout: UInt32) throws(CCIDError) -> [UInt8] {
         let chunkSize = APDUChaining.chunkSize(maxCommandDataLength: configuration.maxCommandDataLength)
         let blocks = APDUChaining.commandBlocks(apdu, chunkSize: chunkSize)
@@ -126,7 +126,7 @@ extension CCIDReader {
                 throw dataBlockFailure(answer, command: .xfrBlock)
             }
             if index < blocks.count - 1 && !answer.payload.isEmpty {
-                throw .communicationError(.chaining("the reader answered command block \(index + 1) with \(answer.payload.count) bytes instead of an empty block"))
+                throw .communicationError(.chaining("the reader responded to command block \(index + 1) with \(answer.payload.count) bytes instead of an empty block"))
             }
             response = answer
         }
@@ -163,7 +163,7 @@ extension CCIDReader {
         throw .communicationError(.chaining("more than \(Self.maxChainedResponseBlocks) response blocks"))
     }
 
-    /// The error for a failed DataBlock: ICC_MUTE becomes card absent or card mute by
+    /// Returns the error for a failed DataBlock: ICC_MUTE becomes card absent or card mute by
     /// bmICCStatus, anything else a communication error.
     func dataBlockFailure(_ response: CCIDResponse, command: CCIDMessageType) -> CCIDError {
         if response.status.iccStatus == .absent { return .cardAbsent }
@@ -171,7 +171,7 @@ extension CCIDReader {
         return .communicationError(.commandFailed(command, response.error))
     }
 
-    /// The Kobil IDToken pseudo-APDUs `FF 9A 01 P2 00` that libccid answers itself:
+    /// The Kobil IDToken pseudo-APDUs `FF 9A 01 P2 00` to which libccid responds itself:
     /// manufacturer, product, firmware release and driver version.
     private func idTokenAnswer(_ apdu: [UInt8]) -> [UInt8]? {
         guard apdu.count == 5, apdu.starts(with: [0xFF, 0x9A, 0x01]), apdu[4] == 0x00 else { return nil }

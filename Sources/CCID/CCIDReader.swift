@@ -6,8 +6,8 @@ import USBTransport
 /// uses an IFD handler.
 ///
 /// All methods may be called from several threads. Commands on the bulk pipe are
-/// serialised by one lock per interface (so a long PIN entry on one slot delays presence
-/// polls of the others); `waitForSlotChange` does not take that lock. Slots are numbered
+/// serialised by one lock per interface, so a long PIN entry on one slot delays presence
+/// polls of the others. `waitForSlotChange` does not take that lock. Slots are numbered
 /// from 0 to `slotCount - 1`.
 public final class CCIDReader: Sendable {
     public let device: any USBDevice
@@ -30,7 +30,7 @@ public final class CCIDReader: Sendable {
     /// Throws `.firmwareTooOld` for blacklisted firmware (unless the options allow it),
     /// `.unsupportedTransport` for ICCD version A, `.unsupportedExchangeLevel` for
     /// character-level readers, `.deviceGone`, or `.communicationError` when the interface
-    /// cannot be claimed or the reader does not answer.
+    /// cannot be claimed or the reader does not respond.
     public init(device: any USBDevice, interface: CCIDInterface, options: CCIDReaderOptions = CCIDReaderOptions()) throws(CCIDError) {
         let configuration = CCIDReaderConfiguration(device: device.info, interface: interface)
         let strings = Self.readStrings(device, interface)
@@ -221,8 +221,8 @@ extension CCIDReader {
         if let lastError { throw lastError }
     }
 
-    /// GET_DATA_RATES, when the descriptor announces a list. A failed request or an answer
-    /// whose length is not a multiple of 4 means "no list".
+    /// Reads GET_DATA_RATES when the descriptor announces a list. A failed request or a
+    /// response whose length is not a multiple of 4 means "no list".
     private func readDataRates() throws(CCIDError) -> [UInt32]? {
         let count = Int(configuration.interface.descriptor.numberOfDataRatesSupported)
         guard count > 0, case .bulk = transport else { return nil }

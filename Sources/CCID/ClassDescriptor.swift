@@ -155,7 +155,7 @@ public struct CCIDClassDescriptor: Sendable, Hashable {
     }
 }
 
-/// Why bytes are not a CCID class descriptor.
+/// A reason why bytes are not a CCID class descriptor.
 public enum CCIDDescriptorError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The block is not 54 bytes long.
     case invalidLength(Int)
@@ -258,7 +258,7 @@ public struct CCIDFeatures: OptionSet, Sendable, Hashable {
         CCIDFeatures(rawValue: rawValue & ~ExchangeLevel.featureMask)
     }
 
-    /// The same flags with the exchange-level bits replaced by `level`.
+    /// Returns the same flags with the exchange-level bits replaced by `level`.
     public func replacingExchangeLevel(with level: ExchangeLevel) -> CCIDFeatures {
         CCIDFeatures(rawValue: flags.rawValue | level.featureBits)
     }

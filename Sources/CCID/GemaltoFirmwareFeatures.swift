@@ -1,4 +1,4 @@
-/// The 21-byte answer of Gemalto readers to the escape `6A` (get firmware features).
+/// The 21-byte response of Gemalto readers to the escape `6A` (get firmware features).
 public struct GemaltoFirmwareFeatures: Sendable, Hashable {
     /// The escape command that returns the block.
     static let escapeCommand: [UInt8] = [0x6A]

@@ -1,8 +1,8 @@
 import USBTransport
 
 /// ICCD version B (USB ICCD 1.0 §6.2): the CCID commands the driver uses, carried by class
-/// control requests on the interface and answered as if by bulk messages, so that the
-/// reader code above stays the same.
+/// control requests on the interface and returned as bulk responses, so that the reader
+/// code above stays the same.
 struct ICCDTransport: Sendable {
     let device: any USBDevice
     let interfaceNumber: UInt8
@@ -56,7 +56,7 @@ struct ICCDTransport: Sendable {
     private func iccStatus(_ type: CCIDMessageType, timeout: UInt32) throws(CCIDError) -> ICCStatus {
         let answer = try receive(Request.getICCStatus, length: 3, type, timeout: timeout)
         guard answer.count >= 2 else {
-            throw .communicationError(.iccd("ICC status answer has \(answer.count) bytes, expected 3"))
+            throw .communicationError(.iccd("ICC status response has \(answer.count) bytes, expected 3"))
         }
         switch answer[1] & 0x03 {
         case 0: return .presentActive
@@ -65,7 +65,7 @@ struct ICCDTransport: Sendable {
         }
     }
 
-    /// Reads a data block, sleeping as the token asks while it answers "poll again".
+    /// Reads a data block, sleeping for the delay the token requests while it returns "poll again".
     private func readDataBlock(_ command: CCIDCommand, timeout: UInt32, maxLength: Int) throws(CCIDError) -> CCIDResponse {
         let type = command.messageType
         let deadline = MonotonicClock.nowMilliseconds() + UInt64(max(timeout, maxCommandDuration))

@@ -43,7 +43,7 @@ public struct CCIDEndpoints: Sendable, Hashable {
     }
 }
 
-/// Where the class descriptor of an interface was found.
+/// The place where the class descriptor of an interface was found.
 public enum ClassDescriptorLocation: Sendable, Hashable {
     /// Right after the interface descriptor, as the CCID specification places it.
     case afterInterface
@@ -119,14 +119,14 @@ extension CCIDInterface {
     /// Finds the CCID and ICCD interfaces of a device's active configuration.
     ///
     /// An interface qualifies when its class is 0x0B, or 0xFF with a 54-byte class
-    /// descriptor; the descriptor (type 0x21 or 0xFF) is taken from right after the
+    /// descriptor. The descriptor (type 0x21 or 0xFF) is taken from right after the
     /// interface descriptor, else from after its last endpoint. Only alternate setting 0
     /// is considered, and the VID:PID plays no part.
     public static func ccidInterfaces(in info: USBDeviceInfo) -> [CCIDInterface] {
         scan(info.configurationDescriptor).compactMap { try? $0.get() }
     }
 
-    /// The class-0x0B interfaces that `ccidInterfaces(in:)` skipped, with the reason, so
+    /// Lists the class-0x0B interfaces that `ccidInterfaces(in:)` skipped, with the reason, so
     /// that the caller can log why a reader is not used. Vendor-class interfaces without a
     /// CCID descriptor are not listed: they are ordinary vendor interfaces.
     public static func rejectedInterfaces(in info: USBDeviceInfo) -> [RejectedInterface] {

@@ -35,7 +35,7 @@ public enum CCIDMessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStri
     case slotStatus = 0x81
     /// Protocol parameters. `RDR_to_PC_Parameters`.
     case parameters = 0x82
-    /// Answer to an escape. `RDR_to_PC_Escape`.
+    /// Response to an escape. `RDR_to_PC_Escape`.
     case escapeResponse = 0x83
     /// Clock and data rate. `RDR_to_PC_DataRateAndClockFrequency`.
     case dataRateAndClockFrequency = 0x84
@@ -45,7 +45,7 @@ public enum CCIDMessageType: UInt8, Sendable, Hashable, CaseIterable, CustomStri
     /// Hardware error (interrupt IN). `RDR_to_PC_HardwareError`.
     case hardwareError = 0x51
 
-    /// The response type the reader answers this command with; nil for responses and
+    /// The type of the reader's response to this command, or nil for responses and
     /// notifications.
     public var responseType: CCIDMessageType? {
         switch self {

@@ -47,7 +47,7 @@ public struct SlotChangeNotification: Sendable, Hashable {
         }
     }
 
-    /// The `bmSlotICCState` bytes for `slotCount` slots.
+    /// Encodes the `bmSlotICCState` bytes for `slotCount` slots.
     public func bitmap(slotCount: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: (slotCount + 3) / 4)
         for slot in 0..<slotCount {

@@ -1,6 +1,6 @@
 import PCSCTypes
 
-/// The PC/SC part 10 answers that depend only on the reader's configuration.
+/// The PC/SC part 10 outputs that depend only on the reader's configuration.
 public enum PartTenFeatures {
     /// PC/SC part 10 property tags of FEATURE_GET_TLV_PROPERTIES.
     enum PropertyTag {
@@ -18,7 +18,7 @@ public enum PartTenFeatures {
         static let productID: UInt8 = 12
     }
 
-    /// The features a reader offers, in libccid's order: verify and modify PIN (per
+    /// Lists the features a reader offers, in libccid's order: verify and modify PIN (per
     /// `bPINSupport`), PIN properties (any PIN support), MCT reader direct (two Kobil
     /// readers), TLV properties (always), CCID escape (when raw escapes are allowed).
     public static func features(configuration: CCIDReaderConfiguration, allowsRawEscape: Bool) -> [FeatureTag] {
@@ -32,7 +32,7 @@ public enum PartTenFeatures {
         return tags
     }
 
-    /// The CM_IOCTL_GET_FEATURE_REQUEST answer: per feature, tag, length 4 and the control
+    /// Encodes the CM_IOCTL_GET_FEATURE_REQUEST output: per feature, tag, length 4 and the control
     /// code in big-endian order.
     public static func featureList(_ tags: [FeatureTag]) -> [UInt8] {
         var out: [UInt8] = []
@@ -45,7 +45,7 @@ public enum PartTenFeatures {
         return out
     }
 
-    /// The 4-byte PIN_PROPERTIES_STRUCTURE: wLcdLayout (little-endian),
+    /// Encodes the 4-byte PIN_PROPERTIES_STRUCTURE: wLcdLayout (little-endian),
     /// bEntryValidationCondition, bTimeOut2 = 0.
     public static func pinProperties(configuration: CCIDReaderConfiguration, entryValidationCondition: UInt8) -> [UInt8] {
         var out: [UInt8] = []
@@ -55,10 +55,10 @@ public enum PartTenFeatures {
         return out
     }
 
-    /// The FEATURE_GET_TLV_PROPERTIES answer (values little-endian), in libccid's order.
+    /// Encodes the FEATURE_GET_TLV_PROPERTIES output (values little-endian), in libccid's order.
     ///
     /// - Parameters:
-    ///   - firmwareID: the Gemalto "get firmware version" answer, if any.
+    ///   - firmwareID: the response to the Gemalto "get firmware version" escape, if any.
     ///   - pinProperties: PIN limits, if known for this reader.
     public static func tlvProperties(
         configuration: CCIDReaderConfiguration, allowsRawEscape: Bool, firmwareID: [UInt8]?,

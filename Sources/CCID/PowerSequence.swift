@@ -4,8 +4,8 @@ public enum PowerSequence {
     ///
     /// Readers with automatic voltage selection or activation get one automatic attempt.
     /// Otherwise the start voltage moves to a supported one (5 V → 3 V → 1.8 V → 5 V, as
-    /// libccid does), then the attempts cycle 5 V → 1.8 V → 3 V, 3 V → 5 V → 1.8 V or
-    /// 1.8 V → 3 V → 5 V, skipping voltages `bVoltageSupport` leaves out. A reader that
+    /// libccid does). The attempts then cycle 5 V → 1.8 V → 3 V, 3 V → 5 V → 1.8 V or
+    /// 1.8 V → 3 V → 5 V, and skip voltages `bVoltageSupport` leaves out. A reader that
     /// declares no voltage at all gets the full cycle.
     public static func attempts(start: PowerSelect, features: CCIDFeatures, voltageSupport: VoltageSupport) -> [PowerSelect] {
         if features.contains(.automaticVoltageSelection) || features.contains(.automaticActivation) {
@@ -42,7 +42,8 @@ public enum PowerSequence {
         }
     }
 
-    /// The libccid retry order: bPowerSelect minus one, 5 V wrapping to 1.8 V.
+    /// Returns the next voltage in libccid's retry order: bPowerSelect minus one, 5 V
+    /// wrapping to 1.8 V.
     private static func previous(_ select: PowerSelect) -> PowerSelect {
         switch select {
         case .volts5: .volts1_8

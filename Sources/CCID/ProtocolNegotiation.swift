@@ -1,6 +1,6 @@
 import PCSCTypes
 
-/// What the reader and card support, as far as protocol selection is concerned.
+/// The reader capabilities that protocol selection depends on.
 public struct NegotiationContext: Sendable, Hashable {
     /// Effective `dwFeatures`.
     public var features: CCIDFeatures
@@ -70,7 +70,7 @@ public struct ProtocolNegotiationPlan: Sendable, Hashable {
     let atr: ATR
     let waitingIntegersT1: UInt8
 
-    /// The SetParameters structure for the Fi/Di the PPS exchange settled on.
+    /// Builds the SetParameters structure for the Fi/Di the PPS exchange settled on.
     public func parameters(findexDindex: UInt8) -> ProtocolParameters {
         let inverse: UInt8 = atr.convention == .inverse ? 0x02 : 0
         if selectedProtocol == .t1 {
@@ -89,11 +89,11 @@ public struct ProtocolNegotiationPlan: Sendable, Hashable {
     public var findexDindexWithoutPPS: UInt8 { proposedFindexDindex ?? 0x11 }
 }
 
-/// How the card answered a PPS request.
+/// The card's reaction to a PPS request.
 public enum PPSOutcome: Sendable, Hashable {
     /// The card accepted the protocol; it runs at this Fi/Di (0x11 when it did not echo PPS1).
     case accepted(findexDindex: UInt8)
-    /// The answer does not match the request; the card must be reset.
+    /// The response does not match the request, so the card must be reset.
     case rejected
 }
 
@@ -187,7 +187,7 @@ public enum ProtocolNegotiation {
         return rates.contains { UInt64($0) + 2 >= rate && UInt64($0) <= rate + 2 }
     }
 
-    /// The PPS request: PPSS 0xFF, PPS0, optional PPS1, PCK.
+    /// Builds the PPS request: PPSS 0xFF, PPS0, optional PPS1, PCK.
     public static func ppsRequest(protocolNumber: UInt8, pps1: UInt8?) -> [UInt8] {
         var request: [UInt8] = [0xFF, (pps1 != nil ? 0x10 : 0) | protocolNumber]
         if let pps1 { request.append(pps1) }
@@ -195,8 +195,8 @@ public enum ProtocolNegotiation {
         return request
     }
 
-    /// Checks the card's PPS answer: identical to the request, or a shorter valid answer
-    /// for the same protocol that echoes PPS1 unchanged when it has one.
+    /// Checks the card's PPS response: identical to the request, or a shorter valid
+    /// response for the same protocol that echoes PPS1 unchanged when it has one.
     public static func evaluatePPSResponse(request: [UInt8], response: [UInt8]) -> PPSOutcome {
         let requestedPPS1: UInt8? = request.count >= 4 && request[1] & 0x10 != 0 ? request[2] : nil
         if response == request {

@@ -1,8 +1,8 @@
 import PCSCTypes
 import USBTransport
 
-/// What the driver works with for one CCID interface: the class descriptor with the
-/// reader's quirks applied. Build it with `init(device:interface:)`; `CCIDReader` does.
+/// The effective settings of one CCID interface: the class descriptor with the reader's
+/// quirks applied. `CCIDReader` builds one with `init(device:interface:)`.
 public struct CCIDReaderConfiguration: Sendable, Hashable {
     public var product: USBProductID
     /// `bcdDevice` of the device.

@@ -27,7 +27,7 @@ public struct ReaderNaming: Sendable {
         self.skipsSerialNumberInInterfaceName = skipsSerialNumberInInterfaceName
     }
 
-    /// The name without the ` XX YY` suffix.
+    /// Builds the name without the ` XX YY` suffix.
     ///
     /// A VID:PID missing from the list is named `<iManufacturer> <iProduct>` (either alone
     /// when the other is missing, `USB reader VVVV:PPPP` when both are). Characters of the
@@ -54,7 +54,7 @@ public struct ReaderNaming: Sendable {
         return Self.truncated(name, toBytes: Self.maxBaseNameLength)
     }
 
-    /// The list name, or the USB strings when the VID:PID is not listed.
+    /// Returns the list name, or the USB strings when the VID:PID is not listed.
     public func friendlyName(product: USBProductID, manufacturer: String?, productName: String?) -> String {
         if let listed = readerList?.name(for: product) {
             return listed
@@ -63,7 +63,7 @@ public struct ReaderNaming: Sendable {
         return parts.isEmpty ? "USB reader \(product)" : parts.joined(separator: " ")
     }
 
-    /// The ` XX YY` suffix: the reader index among the readers of this driver and the slot
+    /// Formats the ` XX YY` suffix: the reader index among the readers of this driver and the slot
     /// number, each as two upper-case hexadecimal digits.
     public static func suffix(readerIndex: UInt8, slot: UInt8) -> String {
         " " + hex2(readerIndex) + " " + hex2(slot)

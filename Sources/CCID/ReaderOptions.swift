@@ -53,7 +53,7 @@ public struct ReaderStrings: Sendable, Hashable {
     }
 }
 
-/// What `waitForSlotChange` observed.
+/// The event `waitForSlotChange` observed.
 public enum SlotChangeEvent: Sendable, Hashable {
     /// The reader reported card movement. Confirm each changed slot with `slotStatus`:
     /// the notification is a hint, not the state.

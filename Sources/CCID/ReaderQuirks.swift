@@ -3,7 +3,7 @@
 /// `ifdhandler.c`, `ccid_usb.c`) so that readers behave as they do under pcscd.
 public struct ReaderQuirks: Sendable, Hashable {
     /// Firmware releases (`bcdDevice`) below this value are refused, because those
-    /// firmwares are known to be broken. `CCIDReaderOptions.allowOutdatedFirmware` overrides.
+    /// firmwares are known to be broken. `CCIDReaderOptions.allowsOutdatedFirmware` overrides.
     public var minimumFirmwareRelease: UInt16?
     /// The exchange level the firmware really implements, when it differs from the
     /// descriptor's.
@@ -11,8 +11,8 @@ public struct ReaderQuirks: Sendable, Hashable {
     /// The PIN pad is ignored: either the reader has none despite `bPINSupport`, or its
     /// secure PIN entry also sends the PIN to the host.
     public var pinPadDisabled = false
-    /// Read timeout during open, and until the first SetParameters, for readers that answer
-    /// GetSlotStatus slowly. Milliseconds.
+    /// Read timeout during open, and until the first SetParameters, for readers that respond
+    /// to GetSlotStatus slowly. Milliseconds.
     public var openTimeoutMilliseconds: UInt32?
     /// Pause before the first command at open. Milliseconds.
     public var openDelayMilliseconds: UInt32 = 0
@@ -20,7 +20,7 @@ public struct ReaderQuirks: Sendable, Hashable {
     public var extraT1TimeoutMilliseconds: UInt32 = 0
     /// Replaces `dwMaxDataRate`.
     public var maxDataRateOverride: UInt32?
-    /// Data rates above this value are dropped from the GET_DATA_RATES answer and
+    /// Data rates above this value are dropped from the GET_DATA_RATES response and
     /// `dwMaxDataRate` is capped to it.
     public var dataRateCeiling: UInt32?
     /// The only data rates of slots other than slot 0.
@@ -46,13 +46,13 @@ public struct ReaderQuirks: Sendable, Hashable {
     public var securePIN = SecurePINQuirks()
     /// Fixed PIN properties, when the reader's are known.
     public var pinProperties: PINProperties?
-    /// The driver asks Gemalto firmware for its feature block (escape 0x6A) at open.
+    /// The driver requests the Gemalto firmware's feature block (escape 0x6A) at open.
     public var queriesGemaltoFirmwareFeatures = false
-    /// The driver answers the Kobil IDToken pseudo-APDUs `FF 9A 01 xx 00` itself.
+    /// The driver responds to the Kobil IDToken pseudo-APDUs `FF 9A 01 xx 00` itself.
     public var answersIDTokenPseudoAPDUs = false
     /// The reader offers `FEATURE_MCT_READER_DIRECT`.
     public var offersMCTReaderDirect = false
-    /// Which escapes `IOCTL_SMARTCARD_VENDOR_IFD_EXCHANGE` passes when raw escapes are off.
+    /// The escapes `IOCTL_SMARTCARD_VENDOR_IFD_EXCHANGE` passes when raw escapes are off.
     public var escapeExceptions = EscapeExceptions.none
     /// The reader declares `dwMaxCCIDMessageLength` = 263 (an SCM firmware bug) and accepts
     /// longer messages.
@@ -66,7 +66,7 @@ public struct SecurePINQuirks: Sendable, Hashable {
     /// Verify: bNumberMessage forced to 1 and bEntryValidationCondition to 0x02; modify:
     /// bEntryValidationCondition 0x02 (GemPC Pinpad, Covadis Véga-Alpha).
     public var gemPCPinpadFrames = false
-    /// The modify frame keeps all three message indexes whatever bNumberMessage says, and
+    /// The modify frame keeps all three message indexes whatever the value of bNumberMessage, and
     /// the real bNumberMessage is written back afterwards (Gemalto firmware).
     public var modifyAlwaysCarriesThreeMessageIndexes = false
     /// Verify: bNumberMessage forced to 0 and a 250 ms pause first (Dell keyboards).
@@ -113,7 +113,7 @@ public enum EscapeExceptions: Sendable, Hashable {
 }
 
 extension ReaderQuirks {
-    /// The quirks of a reader model.
+    /// Looks up the quirks of a reader model.
     public init(product: USBProductID, firmwareRelease: UInt16, declaredMaxMessageLength: UInt32) {
         self.init()
         minimumFirmwareRelease = Self.minimumFirmwareReleases[product]
@@ -149,7 +149,7 @@ extension ReaderQuirks {
         USBProductID(0x04E6, 0x5291): 0x0112,  // SCM SCL010
     ]
 
-    /// Readers whose firmware chains responses although the descriptor says short APDU.
+    /// Readers whose firmware chains responses although the descriptor declares short APDU.
     static let extendedAPDUReaders: Set<USBProductID> = [
         KnownReader.hidAviator, KnownReader.hidOmnikey3x21, KnownReader.hidOmnikey6121,
         KnownReader.cherrySmartTerminalXX44, KnownReader.fujitsuD323, KnownReader.dieboldNixdorfPN7362AU,
@@ -169,7 +169,7 @@ extension ReaderQuirks {
             exchangeLevelOverride = .extendedAPDU
         }
         if product == KnownReader.cherryKC1000SC && firmwareRelease == 0x0100 {
-            // Firmware 1.00 declares short APDU but chains T=1 case-2 answers beyond 128 bytes.
+            // Firmware 1.00 declares short APDU but chains T=1 case-2 responses beyond 128 bytes.
             exchangeLevelOverride = .extendedAPDU
         }
         if product == KnownReader.kobilTriBank {

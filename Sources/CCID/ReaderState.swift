@@ -1,6 +1,6 @@
 import PCSCTypes
 
-/// What the driver remembers about one slot.
+/// The driver's state of one slot.
 struct SlotState: Sendable {
     /// The ATR of the last successful power-on; nil when the card is not powered.
     var atr: [UInt8]?
@@ -41,7 +41,7 @@ struct ReaderState: Sendable {
     /// The data rates of GET_DATA_RATES, or nil without a list.
     var dataRates: [UInt32]?
     var gemaltoFeatures: GemaltoFirmwareFeatures?
-    /// The answer to the Gemalto "get firmware version" escape, once read.
+    /// The response to the Gemalto "get firmware version" escape, once read.
     var gemaltoFirmwareID: [UInt8]?
     var isClosed = false
 

@@ -159,8 +159,8 @@ public enum SecurePINTranslation {
         return result
     }
 
-    /// The card answer for a PIN entry the user cancelled or let time out: SW `64 01` or
-    /// `64 00`, as libccid returns.
+    /// Returns the synthetic card response for a PIN entry the user cancelled or let time
+    /// out: SW `64 01` or `64 00`, as libccid does.
     static func syntheticAnswer(for error: SlotError) -> [UInt8]? {
         switch error {
         case .pinCancelled: [0x64, 0x01]

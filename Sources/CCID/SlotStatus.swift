@@ -22,10 +22,10 @@ public enum ICCStatus: UInt8, Sendable, Hashable, CustomStringConvertible {
 public enum CommandStatus: UInt8, Sendable, Hashable {
     /// The command was processed.
     case processed = 0
-    /// The command failed; `bError` says why.
+    /// The command failed, for the reason in `bError`.
     case failed = 1
-    /// The command is still running; the reader asks for more time (`bError` is the
-    /// multiplier). The final answer follows.
+    /// The command is still running and the reader requests more time (`bError` is the
+    /// multiplier). The final response follows.
     case timeExtension = 2
     /// The reserved value 3.
     case reserved = 3
@@ -53,7 +53,7 @@ public struct SlotError: RawRepresentable, Sendable, Hashable, CustomStringConve
 
     /// The host aborted the command. `CMD_ABORTED`.
     public static let commandAborted = SlotError(rawValue: 0xFF)
-    /// No card, or the card did not answer in time. `ICC_MUTE`.
+    /// No card, or the card did not respond in time. `ICC_MUTE`.
     public static let iccMute = SlotError(rawValue: 0xFE)
     /// Parity error while talking to the card. `XFR_PARITY_ERROR`.
     public static let transferParityError = SlotError(rawValue: 0xFD)

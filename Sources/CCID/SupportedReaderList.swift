@@ -65,12 +65,12 @@ public struct SupportedReaderList: Sendable, Hashable {
         self.init(parsing: try readTextFile(path))
     }
 
-    /// The entry pcscd would use for a VID:PID: the first active line.
+    /// Returns the entry pcscd would use for a VID:PID: the first active line.
     public func entry(for product: USBProductID) -> Entry? {
         firstEntryIndex[product].map { entries[$0] }
     }
 
-    /// The friendly name of a VID:PID, or nil when the list does not have it.
+    /// Returns the friendly name of a VID:PID, or nil when the list does not contain it.
     public func name(for product: USBProductID) -> String? {
         entry(for: product)?.name
     }
@@ -104,7 +104,7 @@ public struct SupportedReaderList: Sendable, Hashable {
     }
 }
 
-/// Why a reader list could not be read.
+/// A failure to read a reader list.
 public enum ReaderListError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file could not be opened or read; `errno` is given.
     case unreadable(path: String, errno: Int32)

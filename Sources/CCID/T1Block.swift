@@ -58,7 +58,7 @@ public struct T1Block: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The block on the wire, with its EDC.
+    /// Encodes the block for the wire, with its EDC.
     public func encoded(errorDetection: T1ErrorDetection) -> [UInt8] {
         var block: [UInt8] = [nad, pcb, UInt8(information.count)]
         block.append(contentsOf: information)
@@ -116,7 +116,7 @@ public struct T1Block: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why bytes are not a valid T=1 block.
+/// A reason why bytes are not a valid T=1 block.
 public enum T1BlockError: Error, Equatable, Sendable {
     /// Shorter than a prologue plus EDC.
     case tooShort(Int)

@@ -1,17 +1,17 @@
 /// The host side of the T=1 block protocol (ISO/IEC 7816-3 §11.6) as a state machine
-/// without I/O: feed it the card's blocks, and it says which block to send next or how the
-/// exchange ended.
+/// without I/O: feed it the card's blocks, and it returns the next block to send or the
+/// outcome of the exchange.
 ///
 /// One engine belongs to one powered card. Create a new one (or call `reset`) after each
 /// power-on or reset, because sequence numbers and IFSC start over.
 public struct T1Engine: Sendable {
-    /// What the caller does next.
+    /// The caller's next step.
     public enum Action: Sendable, Hashable {
-        /// Send `block` to the card and pass its answer to `receive(_:)`. `waitingTimeMultiplier`
+        /// Send `block` to the card and pass its response to `receive(_:)`. `waitingTimeMultiplier`
         /// is 1, or the card's S(WTX) value for this exchange: send it as `bBWI` and multiply
         /// the read timeout by it.
         case send(block: [UInt8], waitingTimeMultiplier: UInt8)
-        /// The exchange is over; `response` is the card's complete answer.
+        /// The exchange is over, and `response` is the card's complete response.
         case complete(response: [UInt8])
         /// The exchange failed.
         case fail(T1Error)
@@ -29,7 +29,7 @@ public struct T1Engine: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// IFSC from the ATR.
         public var ifsc: Int
-        /// IFSD the host has announced (32 until an S(IFS) exchange says otherwise).
+        /// IFSD the host has announced (32 until an S(IFS) exchange changes it).
         public var ifsd: Int
         public var errorDetection: T1ErrorDetection
         /// The host's NAD: source address in bits 4–6, destination in bits 0–2.
@@ -61,7 +61,7 @@ public struct T1Engine: Sendable {
         case idle
         /// Sending the command; `chunkHasMore` is the M bit of the block last sent.
         case transmitting
-        /// Receiving the card's chained answer.
+        /// Receiving the card's chained response.
         case receiving
         case resynchronising
         case negotiatingIFSD(UInt8)
@@ -404,8 +404,8 @@ extension T1Engine {
 // MARK: - Secure PIN entry on TPDU readers
 
 extension T1Engine {
-    /// The 3-byte prologue (NAD, PCB with the current N(S), LEN) a TPDU reader puts in
-    /// front of the APDU it completes with the PIN (`bTeoPrologue` of PC_to_RDR_Secure).
+    /// Builds the 3-byte prologue (NAD, PCB with the current N(S), LEN) a TPDU reader puts
+    /// in front of the APDU it completes with the PIN (`bTeoPrologue` of PC_to_RDR_Secure).
     public func securePINPrologue(apduLength: Int) -> [UInt8] {
         let pcb = T1Block(kind: .information(sequence: sendSequence, more: false)).pcb
         return [configuration.nad, pcb, UInt8(truncatingIfNeeded: apduLength)]
@@ -419,7 +419,7 @@ extension T1Engine {
     }
 }
 
-/// How a T=1 exchange failed.
+/// A failure of a T=1 exchange.
 public enum T1Error: Error, Hashable, Sendable, CustomStringConvertible {
     /// Resynchronisation failed; the card must be reset.
     case dead

@@ -17,7 +17,7 @@ public enum CCIDTimeouts {
     /// The follow-up GetSlotStatus reads at open, scaled from the default 3 s.
     public static let resynchronisationRead: UInt32 = 100
 
-    /// The read timeout for T=0 after SetParameters:
+    /// Computes the read timeout for T=0 after SetParameters:
     /// `max(3000, 261·EGT + 6·WWT, 5·EGT + 260·WWT)`, with F and D from TA1 (not the
     /// negotiated values), WI from TC2 and f = `dwDefaultClock`.
     public static func t0ReadTimeout(atr: ATR, clockKHz: UInt32) -> UInt32 {
@@ -29,7 +29,7 @@ public enum CCIDTimeouts {
         return clampToUInt32(value)
     }
 
-    /// The read timeout for T=1 after SetParameters: `260·EGT + BWT + 260·CWT + 1000`,
+    /// Computes the read timeout for T=1 after SetParameters: `260·EGT + BWT + 260·CWT + 1000`,
     /// with BWT = 11 etu + 2^BWI · 960 · 372 / f and CWT = (11 + 2^CWI) etu. Not floored at
     /// 3 s, as in libccid.
     public static func t1ReadTimeout(atr: ATR, clockKHz: UInt32, waitingIntegers: UInt8) -> UInt32 {

@@ -75,7 +75,8 @@ func withCheckByte(_ bytes: [UInt8]) -> [UInt8] {
                 _ = (atr.clockRateConversion, atr.bitRateAdjustment, atr.maximumClock, atr.specificMode)
                 _ = (atr.availableProtocols, atr.defaultProtocol, atr.t1Parameters, atr.extraGuardTime)
                 if atr.ta1 == nil {
-                    #expect(atr.clockRateConversion == 372 && atr.bitRateAdjustment == 1, "\(line)")
+                    #expect(atr.clockRateConversion == 372, "\(line)")
+                    #expect(atr.bitRateAdjustment == 1, "\(line)")
                 }
                 if atr.t1Parameters.ifsc < 1 || atr.t1Parameters.ifsc > 254 {
                     Issue.record("IFSC out of range for \(line)")

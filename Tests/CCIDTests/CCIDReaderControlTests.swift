@@ -4,7 +4,7 @@ import USBTransport
 
 @testable import CCID
 
-/// A PIN_VERIFY_STRUCTURE for VERIFY with an 8-byte PIN block.
+/// Builds a PIN_VERIFY_STRUCTURE for VERIFY with an 8-byte PIN block.
 func verifyStructure(timeout: UInt8 = 30, validation: UInt8 = 0x02, messages: UInt8 = 0x01) -> [UInt8] {
     let apdu: [UInt8] = [0x00, 0x20, 0x00, 0x01, 0x08, 0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
     return [timeout, 0x00, 0x82, 0x08, 0x00, 0x08, 0x04, validation, messages, 0x09, 0x04, 0x00, 0x00, 0x00, 0x00,
@@ -257,8 +257,8 @@ func verifyStructure(timeout: UInt8 = 30, validation: UInt8 = 0x02, messages: UI
 }
 
 @Suite struct ICCDReaderTests {
-    /// An ICCD version B token: power-off and status by control requests, ATR and answers
-    /// as data blocks, with one "poll again" before each.
+    /// An ICCD version B token: power-off and status by control requests, ATR and responses
+    /// as data blocks, each preceded by one "poll again".
     final class Token: @unchecked Sendable {
         var powered = false
         var pendingBlocks: [[UInt8]] = []

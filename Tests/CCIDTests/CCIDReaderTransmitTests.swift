@@ -4,8 +4,8 @@ import USBTransport
 
 @testable import CCID
 
-/// A TPDU reader whose card speaks T=1 through a `T1CardSimulator`; the first XfrBlock of a
-/// power cycle is the PPS, which the card echoes.
+/// Connects a `T1CardSimulator` to a TPDU reader's XfrBlocks. A block starting with 0xFF is
+/// the PPS, which the card echoes.
 func attachT1Card(_ script: ScriptedReader, card: T1CardSimulator) {
     script.xfrBlock = { command, data, _ in
         if data.first == 0xFF {
@@ -55,7 +55,7 @@ func attachT1Card(_ script: ScriptedReader, card: T1CardSimulator) {
 
     @Test func rejectedPPSFails() throws {
         let (_, script, reader) = try TestReaders.open(TestReaders.descriptor(features: TestReaders.tpduFeatures))
-        // The answer names T=0 instead of T=1.
+        // The response names T=0 instead of T=1.
         script.xfrBlock = { command, _, _ in [.data(ScriptedReader.dataBlock(command, [0xFF, 0x10, 0x18, 0xF7]))] }
         _ = try reader.powerOn(slot: 0)
         #expect(throws: CCIDError.ppsFailed) { try reader.setProtocol(slot: 0, protocols: .t1) }

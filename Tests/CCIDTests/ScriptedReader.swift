@@ -3,16 +3,16 @@ import USBTransport
 
 @testable import CCID
 
-/// A CCID reader with one card, answering the fake device's bulk messages. Tests change
-/// its fields between calls to script behaviour.
+/// A CCID reader with one card that responds to the fake device's bulk messages. Tests
+/// change its fields between calls to script behaviour.
 final class ScriptedReader: @unchecked Sendable {
     var iccStatus: [ICCStatus]
     var atr: [UInt8]
     /// PowerOn failures by requested voltage.
     var powerOnErrors: [PowerSelect: SlotError] = [:]
-    /// Answers XfrBlock: (command, data, wLevelParameter) → frames. Default: `90 00`.
+    /// The response to XfrBlock: (command, data, wLevelParameter) → frames. Default: `90 00`.
     var xfrBlock: (CCIDCommand, [UInt8], UInt16) -> [FakeFrame]
-    /// Answers PC_to_RDR_Secure data.
+    /// The response to PC_to_RDR_Secure data.
     var secure: (CCIDCommand, [UInt8]) -> [FakeFrame]
     var escape: ([UInt8]) -> [UInt8] = { _ in [] }
     var setParametersError: SlotError?
@@ -20,7 +20,7 @@ final class ScriptedReader: @unchecked Sendable {
     var framesBeforeNextAnswer: [FakeFrame] = []
     /// Commands that get no answer at all.
     var silent: Set<CCIDMessageType> = []
-    /// bSlot of the last RDR_to_PC_SlotStatus answering PC_to_RDR_Abort.
+    /// Number of PC_to_RDR_Abort messages the reader responded to.
     private(set) var abortsAnswered = 0
 
     init(slots: Int = 1, atr: [UInt8]) {
@@ -136,7 +136,7 @@ enum TestReaders {
             maxMessageLength: maxMessageLength, lcdLayout: lcdLayout, pinSupport: pinSupport, maxBusySlots: 1)
     }
 
-    /// A fake device, its scripted reader, and an open `CCIDReader`.
+    /// Creates a fake device, its scripted reader, and an open `CCIDReader`.
     static func open(
         _ descriptor: CCIDClassDescriptor, vendorID: UInt16 = 0x1234, productID: UInt16 = 0x5678, release: UInt16 = 0x0100,
         endpoints: UInt8 = 3, interfaceProtocol: UInt8 = 0, atr: [UInt8] = t1ATR, options: CCIDReaderOptions = CCIDReaderOptions()

@@ -1,16 +1,16 @@
 @testable import CCID
 
-/// A T=1 card for tests: it answers the host's blocks by ISO 7816-3 rules, chains in both
-/// directions, and can be told to misbehave.
+/// A T=1 card for tests: it responds to the host's blocks by ISO 7816-3 rules, chains in
+/// both directions, and misbehaves on request.
 final class T1CardSimulator: @unchecked Sendable {
     enum Fault {
         /// Corrupt the EDC of the next block the card sends.
         case corruptNextBlock
-        /// Send S(WTX request) with this multiplier before the answer.
+        /// Send S(WTX request) with this multiplier before the response.
         case waitingTimeExtension(UInt8)
-        /// Send S(IFS request) with this size before the answer.
+        /// Send S(IFS request) with this size before the response.
         case ifsRequest(UInt8)
-        /// Answer every block with garbage, resynchronisation requests included.
+        /// Respond to every block with garbage, resynchronisation requests included.
         case deaf
         /// Answer the next I-block with R(N(S)) ("repeat"), as after a parity error.
         case requestRetransmission
@@ -50,7 +50,7 @@ final class T1CardSimulator: @unchecked Sendable {
         return emit(lastSent)
     }
 
-    /// Sends bytes, corrupting them when a fault says so.
+    /// Sends bytes, corrupting them when the next fault is `.corruptNextBlock`.
     private func emit(_ block: [UInt8]) -> [UInt8] {
         var bytes = block
         if case .corruptNextBlock? = faults.first {
@@ -60,7 +60,7 @@ final class T1CardSimulator: @unchecked Sendable {
         return bytes
     }
 
-    /// The card's answer to one block from the host.
+    /// Returns the card's response to one block from the host.
     func receive(_ bytes: [UInt8]) -> [UInt8] {
         if case .deaf? = faults.first { return [0x00, 0x00, 0x05] }
 
@@ -73,8 +73,8 @@ final class T1CardSimulator: @unchecked Sendable {
         case .information(let sequence, let more):
             return receiveInformation(block.information, sequence: sequence, more: more)
         case .receiveReady(let sequence, let error):
-            // R(N(R)) with N(R) = our next sequence acknowledges a chained block; anything
-            // else asks for the last block again.
+            // R(N(R)) with N(R) = our next sequence acknowledges a chained block. Anything
+            // else requests the last block again.
             if error == .none && sequence == cardSequence && responseOffset < pendingResponse.count {
                 return sendNextResponseChunk()
             }
