@@ -34,7 +34,7 @@ struct BulkTransport: Sendable {
         let type = command.messageType
         let start = MonotonicClock.nowMilliseconds()
         let cap = start + UInt64(max(timeout, maxCommandDuration))
-        var deadline = min(start + UInt64(timeout), cap)
+        var deadline = min(start + UInt64(max(timeout, 1)), cap)
         var staleFrames = 0
 
         while true {

@@ -39,7 +39,7 @@ extension CCIDReader {
         case .getTLVProperties:
             return PartTenFeatures.tlvProperties(
                 configuration: configuration, allowsRawEscape: options.allowsRawEscape,
-                firmwareID: try gemaltoFirmwareID(&state), pinProperties: pinProperties(state))
+                firmwareID: try gemaltoFirmwareID(slot: slot, state: &state), pinProperties: pinProperties(state))
         case .mctReaderDirect where advertised.contains(.mctReaderDirect):
             return try mctReaderDirect(input, slot: slot, state: &state)
         case .vendorIFDExchange:
@@ -102,11 +102,11 @@ extension CCIDReader {
     }
 
     /// Gemalto readers report their firmware version string in the TLV properties.
-    private func gemaltoFirmwareID(_ state: inout ReaderState) throws(CCIDError) -> [UInt8]? {
+    private func gemaltoFirmwareID(slot: Int, state: inout ReaderState) throws(CCIDError) -> [UInt8]? {
         guard configuration.product.vendorID == KnownVendor.gemalto, case .bulk = transport else { return nil }
         if let cached = state.gemaltoFirmwareID { return cached }
         do {
-            let answer = try escape([0x02], slot: 0, state: &state, timeout: state.defaultReadTimeout)
+            let answer = try escape([0x02], slot: slot, state: &state, timeout: state.defaultReadTimeout)
             state.gemaltoFirmwareID = answer
             return answer
         } catch .deviceGone {

@@ -18,7 +18,8 @@ public struct CCIDReaderOptions: Sendable {
     /// The reader name used in errors; nil uses the USB strings and VID:PID.
     public var displayName: String?
     /// Receives warnings that do not stop an operation: stale frames, wrong ATR check
-    /// bytes, unknown notifications. Nil discards them.
+    /// bytes, unknown notifications. Nil discards them. The handler may run while the reader's
+    /// bulk lock is held, so it must not call back into the reader.
     public var warningHandler: (@Sendable (String) -> Void)?
 
     public init(
