@@ -1,15 +1,17 @@
 import Glibc
 
 /// A UNIX stream socket that serves a line protocol on its own thread: each request line
-/// gets the line `handler` returns. Used for the control protocol of the IFD handler.
+/// gets the line `handler` returns. Serves the virtual reader control protocol, in the
+/// daemon and in the IFD handler.
 ///
 /// One thread polls the listening socket, every client and a stop pipe, so `stop()` ends
 /// it at once. Lines longer than `maxLineLength` end their connection with an error reply.
-final class ControlSocketServer: @unchecked Sendable {
+public final class ControlSocketServer: @unchecked Sendable {
     // Every mutable field below belongs to the server thread once `start()` returns;
     // `stop()` touches them only after joining that thread.
-    let path: String
+    public let path: String
     private let handler: @Sendable (String) -> String
+    private let logError: @Sendable (String) -> Void
     private let listener: Int32
     private let stopPipe: (read: Int32, write: Int32)
     private var clients: [Int32: [UInt8]] = [:]
@@ -20,9 +22,14 @@ final class ControlSocketServer: @unchecked Sendable {
 
     /// Binds and listens on `path`. A socket file left there by a process that is gone is
     /// replaced; a path some live server listens on is not.
-    init(path: String, handler: @escaping @Sendable (String) -> String) throws(ControlSocketError) {
+    /// `logError` receives the server's own failures (poll, accept), one line each.
+    public init(
+        path: String, logError: @escaping @Sendable (String) -> Void,
+        handler: @escaping @Sendable (String) -> String
+    ) throws(ControlSocketError) {
         self.path = path
         self.handler = handler
+        self.logError = logError
         listener = try Self.listen(on: path)
 
         var fds: [Int32] = [0, 0]
@@ -38,7 +45,7 @@ final class ControlSocketServer: @unchecked Sendable {
     }
 
     /// Starts the server thread.
-    func start() throws(ControlSocketError) {
+    public func start() throws(ControlSocketError) {
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&thread, nil, runControlSocketServer, context)
         guard result == 0 else {
@@ -49,7 +56,7 @@ final class ControlSocketServer: @unchecked Sendable {
     }
 
     /// Stops the thread, closes every connection and removes the socket file.
-    func stop() {
+    public func stop() {
         if running {
             var byte: UInt8 = 1
             _ = write(stopPipe.write, &byte, 1)
@@ -76,7 +83,7 @@ final class ControlSocketServer: @unchecked Sendable {
             let ready = poll(&polled, nfds_t(polled.count), -1)
             if ready < 0 {
                 if errno == EINTR { continue }
-                IFDLog.error("control socket \(path): poll failed: \(String(cString: strerror(errno)))")
+                logError("control socket \(path): poll failed: \(String(cString: strerror(errno)))")
                 return
             }
 
@@ -91,7 +98,7 @@ final class ControlSocketServer: @unchecked Sendable {
     private func accept() {
         let client = Glibc.accept(listener, nil, nil)
         guard client >= 0 else {
-            IFDLog.error("control socket \(path): accept failed: \(String(cString: strerror(errno)))")
+            logError("control socket \(path): accept failed: \(String(cString: strerror(errno)))")
             return
         }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
@@ -215,20 +222,12 @@ private func runControlSocketServer(_ context: UnsafeMutableRawPointer?) -> Unsa
 }
 
 /// A failed system call while setting up the control socket.
-struct ControlSocketError: Error, CustomStringConvertible {
-    var operation: String
-    var path: String
-    var code: Int32
+public struct ControlSocketError: Error, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
 
-    var description: String {
+    public var description: String {
         "\(operation) failed for control socket \(path): \(String(cString: strerror(code)))"
-    }
-}
-
-/// Error messages of the handler, written to standard error (pcscd's log in --foreground).
-enum IFDLog {
-    static func error(_ message: String) {
-        let line = Array(("ifdvirtual: " + message + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
 }
