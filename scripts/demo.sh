@@ -50,19 +50,9 @@ step "Removing and inserting the card through the virtual reader control socket"
 LD_PRELOAD=$WORK/prefix/lib/libpcsclite.so.1 pcsc_scan -t 3 -n &
 scan_pid=$!
 sleep 1
-printf 'remove 0\n' | /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-for line in sys.stdin:
-    s.sendall(line.encode()); print("control:", line.strip(), "->", s.recv(200).decode().strip())
-' "$WORK/virtual.ctl"
+echo "virtual-control remove 0: $("$ROOT/scripts/virtual-control" "$WORK/virtual.ctl" remove 0)"
 sleep 0.5
-printf 'insert 0\n' | /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-for line in sys.stdin:
-    s.sendall(line.encode()); print("control:", line.strip(), "->", s.recv(200).decode().strip())
-' "$WORK/virtual.ctl"
+echo "virtual-control insert 0: $("$ROOT/scripts/virtual-control" "$WORK/virtual.ctl" insert 0)"
 wait "$scan_pid" || true
 
 step "Stopping pcscd"
