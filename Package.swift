@@ -75,6 +75,7 @@ let package = Package(
         ),
         .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
 
+        .testTarget(name: "CPCSCTests", dependencies: ["CPCSC"]),
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes"]),
