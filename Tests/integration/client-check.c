@@ -4,7 +4,11 @@
  * between runs. Run it linked against two libpcsclite builds on the same
  * daemon and compare the outputs.
  *
- * Usage: client-check no-reader | reader
+ * Usage: client-check no-reader | reader | restart
+ *
+ * In restart mode the program connects, prints "ready", and waits for a line
+ * on standard input, during which the caller restarts the daemon; then it
+ * uses the old context and card handle again.
  */
 
 #include <pthread.h>
@@ -366,17 +370,48 @@ static void checkWithReader(SCARDCONTEXT context)
     result("disconnect again", SCardDisconnect(card, SCARD_LEAVE_CARD));
 }
 
+static void checkAfterRestart(SCARDCONTEXT context)
+{
+    SCARDHANDLE card = 0;
+    DWORD activeProtocol = 0, length = 0;
+    const unsigned char apdu[] = {0x00, 0xB0, 0x00, 0x00, 0x02};
+    unsigned char response[16];
+    char line[8];
+
+    result("connect before restart", SCardConnect(context, readerName, SCARD_SHARE_SHARED,
+        SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &activeProtocol));
+    printf("ready\n");
+    if (fgets(line, sizeof line, stdin) == NULL)
+        return;
+
+    result("valid context after restart", SCardIsValidContext(context));
+    result("list readers after restart", SCardListReaders(context, NULL, NULL, &length));
+    value("list readers length after restart", length);
+    length = sizeof response;
+    result("transmit on old card", SCardTransmit(card, SCARD_PCI_T1, apdu, sizeof apdu, NULL, response, &length));
+    result("status of old card", SCardStatus(card, NULL, NULL, NULL, NULL, NULL, NULL));
+    result("reconnect old card", SCardReconnect(card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+        SCARD_RESET_CARD, &activeProtocol));
+    length = sizeof response;
+    result("transmit after reconnect", SCardTransmit(card, SCARD_PCI_T1, apdu, sizeof apdu, NULL, response, &length));
+    bytes("transmit after reconnect response", response, length);
+    result("disconnect after restart", SCardDisconnect(card, SCARD_LEAVE_CARD));
+}
+
 int main(int argc, char **argv)
 {
     SCARDCONTEXT context = 0;
-    int withReader = argc > 1 && strcmp(argv[1], "reader") == 0;
+    const char *mode = argc > 1 ? argv[1] : "no-reader";
+    int withReader = strcmp(mode, "reader") == 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     result("establish", SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &context));
     value("context non-zero", context != 0);
     result("valid context", SCardIsValidContext(context));
 
-    if (withReader) {
+    if (strcmp(mode, "restart") == 0) {
+        checkAfterRestart(context);
+    } else if (withReader) {
         checkWithReader(context);
     } else {
         checkWithoutReaders(context);

@@ -8,6 +8,12 @@
 # GetStatusChange on the PnP reader -> SCARD_E_TIMEOUT, Cancel from another
 # thread -> SCARD_E_CANCELLED, Release.
 #
+# A third run restarts the daemon while the client holds a context and a card
+# handle. pcsc-lite never reconnects (its old context gets SCARD_E_NO_SERVICE);
+# this library moves the context to the new daemon and reports the old card
+# handle as removed until SCardReconnect, which is checked for this library
+# only.
+#
 # Usage: Tests/integration/client-vs-debian-pcscd.sh [LIBRARY]
 #   LIBRARY defaults to .build/release/libpcsclite.so
 #   (build it with: swift build -c release --product pcsclite)
@@ -140,6 +146,39 @@ start_daemon "$work/reader-conf"
 compare reader
 expect reader "connect shared: 0x00000000 Command successful."
 expect reader "transmit response: 00 A4 04 00 02 3F 00 90 00"
+stop_daemon
+
+# Runs check-ours in restart mode and restarts the daemon while it waits.
+check_restart() {
+    mkfifo "$work/restart.in"
+    PCSCLITE_CSOCK_NAME=$work/pcscd.comm "$work/check-ours" restart < "$work/restart.in" > "$work/ours-restart.out" 2>&1 &
+    client=$!
+    exec 3> "$work/restart.in"
+    for _ in $(seq 50); do
+        grep -qx ready "$work/ours-restart.out" && break
+        sleep 0.1
+    done
+    stop_daemon
+    start_daemon "$work/reader-conf"
+    echo go >&3
+    exec 3>&-
+    wait "$client" || fail "check-ours restart exited with $?"
+
+    expect restart "connect before restart: 0x00000000 Command successful."
+    expect restart "valid context after restart: 0x00000000 Command successful."
+    expect restart "list readers after restart: 0x00000000 Command successful."
+    expect restart "transmit on old card: 0x80100069 Card was removed."
+    expect restart "status of old card: 0x80100069 Card was removed."
+    expect restart "reconnect old card: 0x00000000 Command successful."
+    expect restart "transmit after reconnect: 0x00000000 Command successful."
+    expect restart "transmit after reconnect response: 00 B0 00 00 02 90 00"
+    expect restart "disconnect after restart: 0x00000000 Command successful."
+    expect restart "release: 0x00000000 Command successful."
+    echo "restart: old context and card handle work again on the new daemon"
+}
+
+start_daemon "$work/reader-conf"
+check_restart
 stop_daemon
 
 if [ "$failures" -ne 0 ]; then
