@@ -44,6 +44,8 @@ struct StatusChangeWait {
     static let reconnectIntervalMilliseconds: Int64 = 250
     /// How often the reconnect pause looks for a `cancel`.
     static let cancelCheckMilliseconds: Int64 = 50
+    /// Consecutive handshake failures after which a reachable daemon counts as refusing.
+    static let maximumRefusals = 4
 
     let client: PCSCClient
     let record: ContextRecord
@@ -176,15 +178,25 @@ struct StatusChangeWait {
     }
 
     /// Tries to reach a restarted daemon until the deadline (forever for an infinite
-    /// timeout), checking for a `cancel` meanwhile. Throws `failure` at the deadline.
+    /// timeout), checking for a `cancel` meanwhile. A missing daemon
+    /// (`SCARD_E_NO_SERVICE`) is waited for. A daemon that accepts the connection but then
+    /// fails the handshake is given `maximumRefusals` attempts in a row, because a daemon
+    /// that is exiting does so briefly, while one that refuses this client does so every
+    /// time. Throws `failure`, pcsc-lite's code for the broken wait, when it gives up.
     private func reconnectBeforeDeadline(_ session: inout Session, failure: PCSCError) throws(PCSCError) {
         record.waitState.withLock { $0 = .waitingForDaemon(cancelRequested: false) }
         defer { record.waitState.withLock { $0 = .idle } }
 
+        var refusals = 0
         while true {
             try throwIfCancelled()
-            if (try? session.reestablish(client: client)) != nil { return }
-            if isPastDeadline { throw failure }
+            do {
+                try session.reestablish(client: client)
+                return
+            } catch {
+                refusals = error == .noService ? 0 : refusals + 1
+                if isPastDeadline || refusals >= Self.maximumRefusals { throw failure }
+            }
             try pause(milliseconds: Self.reconnectIntervalMilliseconds)
         }
     }

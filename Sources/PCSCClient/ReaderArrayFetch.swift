@@ -30,7 +30,12 @@ extension DaemonConnection {
         return try receiveSizedArray(count: count)
     }
 
-    /// Registers for the next event and fetches the array. Up to 4:5 the daemon replies to
+    /// Registers for the next event and fetches the array.
+    ///
+    /// NOTE: with 4:6, a signal that a daemon writes between its size reply and its
+    /// array reply cannot be told apart from array bytes, and it garbles the stream.
+    /// pcsc-lite 2.5's client has the same exposure; the daemon must hold signals back
+    /// until it has sent the array. Up to 4:5 the daemon replies to
     /// `CMD_WAIT_READER_STATE_CHANGE` with the array itself. With 4:6 it sends no reply,
     /// and an event between the registration and the size request puts the 8-byte signal
     /// in front of the size; a size of 0, which no daemon reports, marks that case.

@@ -40,6 +40,9 @@ import Testing
         #expect(error.value == .cancelled)
         #expect((elapsed.value ?? .max) < 2000)
         #expect(daemon.count(.cancel) == 1)
+        // The cancel connection skips the version exchange.
+        #expect(daemon.versionRequests == [.v4_6])
+        #expect(daemon.connectionCount == 2)
         // A cancelled wait is already unregistered: no stop command follows.
         #expect(daemon.count(.stopWaitingReaderStateChange) == 0)
         #expect(try client.listReaders(context).strings == [readerName])

@@ -15,9 +15,12 @@ private struct RestartSetup {
     }
 
     /// Stops the daemon and starts a new one on the same path.
-    mutating func restart(readers: [ReaderStateEntry] = [Readers.withCard(readerName)]) {
+    mutating func restart(
+        readers: [ReaderStateEntry] = [Readers.withCard(readerName)],
+        behaviour: FakeDaemon.Behaviour = FakeDaemon.Behaviour()
+    ) {
         daemon.stop()
-        daemon = FakeDaemon(path: directory.socketPath, readers: readers)
+        daemon = FakeDaemon(path: directory.socketPath, readers: readers, behaviour: behaviour)
     }
 
     func tearDown() {
@@ -157,4 +160,29 @@ private struct RestartSetup {
     waiter.join()
 
     #expect(error.value == .cancelled)
+}
+
+@Test func statusChangeGivesUpOnRefusingDaemon() throws {
+    var setup = RestartSetup(readers: [Readers.empty(readerName)])
+    defer { setup.tearDown() }
+    let client = setup.client
+    let context = try client.establishContext()
+    let error = SharedResult<PCSCError>()
+
+    let waiter = TestThread {
+        var states = watching(readerName, 0x10)
+        error.set(caughtError { () throws(PCSCError) in
+            try client.getStatusChange(context, timeout: .infinite, states: &states)
+        } ?? .internalError)
+    }
+    #expect(setup.daemon.waitForRegistration())
+    var refusing = FakeDaemon.Behaviour()
+    refusing.resetOn = .version
+    setup.restart(behaviour: refusing)
+    waiter.join()
+
+    // An infinite wait ends: the new daemon refuses every connection. One of the four
+    // refused attempts may have reached the old daemon while it was stopping.
+    #expect(error.value == .commError)
+    #expect(setup.daemon.count(.version) >= 3)
 }

@@ -1,4 +1,6 @@
-import PCSCClient
+import Glibc
+
+@testable import PCSCClient
 import PCSCTypes
 import PCSCWire
 import Testing
@@ -61,4 +63,38 @@ import Testing
     // No daemon came back before the timeout: pcsc-lite's code for a broken wait.
     #expect(error.value == .commError)
     #expect((elapsed.value ?? 0) >= 550)
+}
+
+@Test func sendFailuresMapLikePcscLite() {
+    #expect(TransportFailure.sending(.system(call: "send", errno: EPIPE)).code == .noService)
+    #expect(TransportFailure.sending(.reset).code == .noService)
+    #expect(TransportFailure.sending(.system(call: "poll", errno: EINVAL)).code == .commError)
+}
+
+@Test func receiveFailuresMapLikePcscLite() {
+    #expect(TransportFailure.receiving(.closed).code == .commError)
+    #expect(TransportFailure.receiving(.reset).code == .securityViolation)
+    #expect(TransportFailure.receiving(.system(call: "recv", errno: EBADF)).code == .commError)
+}
+
+@Test func contextSocketFlags() throws {
+    try withFakeDaemon { _, client in
+        let context = try client.establishContext()
+        let record = try client.contextRecord(context)
+        let fd = record.session.withLock { $0.connection?.socket.fd } ?? -1
+
+        #expect(fd >= 0)
+        #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        #expect(fcntl(fd, F_GETFL) & O_NONBLOCK != 0)
+    }
+}
+
+@Test func eachContextHasOwnSocket() throws {
+    try withFakeDaemon { daemon, client in
+        _ = try client.establishContext()
+        _ = try client.establishContext()
+
+        #expect(daemon.connectionCount == 2)
+        #expect(daemon.versionRequests == [.v4_6, .v4_6])
+    }
 }

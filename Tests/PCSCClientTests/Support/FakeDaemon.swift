@@ -5,6 +5,10 @@ import Synchronization
 
 /// A scripted pcscd on a private UNIX socket: it speaks the wire protocol (4:4, 4:5, 4:6)
 /// well enough for the client's tests, records every command, and can be told to misbehave.
+///
+/// With 4:6 it holds back an event signal for a connection that registered until it has
+/// sent that connection's reader array: a signal between the size and the array reply
+/// would be read as array bytes, and no client can tell the two apart.
 final class FakeDaemon: Sendable {
     /// Which versions the daemon accepts and which minor it puts in its replies.
     struct VersionPolicy: Sendable {
@@ -80,6 +84,10 @@ final class FakeDaemon: Sendable {
         var context: UInt32?
         var isRegistered = false
         var reportedCapacity = 0
+        /// Registered with 4:6, and the reader array has not been sent yet.
+        var awaitsArray = false
+        /// A signal held back until the array is sent.
+        var heldSignal: UInt32?
     }
 
     private struct State {
@@ -122,16 +130,21 @@ final class FakeDaemon: Sendable {
     // MARK: Control from tests
 
     /// Stops the daemon: closes the listener and every connection and removes the socket
-    /// file unless `keepSocketFile` is set.
+    /// file unless `keepSocketFile` is set. Later calls do nothing.
     func stop(keepSocketFile: Bool = false) {
-        let fds = state.withLock { state -> [Int32] in
+        // Connection descriptors are shut down under the lock: a serving thread closes its
+        // descriptor under the same lock, so the number cannot belong to another socket yet.
+        let wasStopped = state.withLock { state -> Bool in
+            let wasStopped = state.isStopped
             state.isStopped = true
-            return state.connections.values.map(\.fd)
+            for connection in state.connections.values {
+                shutdown(connection.fd, Int32(SHUT_RDWR))
+            }
+            return wasStopped
         }
+        guard !wasStopped else { return }
+
         shutdown(listener, Int32(SHUT_RDWR))
-        for fd in fds {
-            shutdown(fd, Int32(SHUT_RDWR))
-        }
         acceptThread.withLock { $0 }?.join()
         close(listener)
         for thread in state.withLock({ $0.threads }) {
@@ -166,12 +179,14 @@ final class FakeDaemon: Sendable {
     /// The commands received, in order.
     var commands: [UInt32] { received.map(\.command) }
 
-    /// True while some connection is registered for an event.
+    /// True while some connection is registered for an event and has its reader array,
+    /// so that its client waits for the signal.
     var hasRegisteredConnection: Bool {
-        state.withLock { $0.connections.values.contains(where: \.isRegistered) }
+        state.withLock { $0.connections.values.contains { $0.isRegistered && !$0.awaitsArray } }
     }
 
-    /// Waits up to `milliseconds` for a registered connection; returns whether one came.
+    /// Waits up to `milliseconds` for a client waiting for an event; returns whether one
+    /// came.
     func waitForRegistration(milliseconds: Int = 2000) -> Bool {
         for _ in 0..<(milliseconds / 5) {
             if hasRegisteredConnection { return true }
@@ -213,8 +228,8 @@ final class FakeDaemon: Sendable {
         }
         state.withLock { state in
             state.connections[id] = nil
+            close(fd)
         }
-        close(fd)
     }
 
     /// Handles one request; returns false to close the connection.
@@ -383,8 +398,7 @@ final class FakeDaemon: Sendable {
             let target = state.connections.first { $0.value.context == request.context }
             if let (targetID, connection) = target {
                 if connection.isRegistered {
-                    state.connections[targetID]?.isRegistered = false
-                    _ = Self.write(&state, targetID, WaitReaderStateChangeMessage(rv: PCSCError.cancelled.rawValue).encoded)
+                    Self.signal(&state, targetID, rv: PCSCError.cancelled.rawValue)
                 }
                 reply.rv = 0
             } else {
@@ -431,13 +445,16 @@ final class FakeDaemon: Sendable {
                 state.connections[id]?.isRegistered = false
                 return Self.write(&state, id, WaitReaderStateChangeMessage(rv: 0).encoded)
             }
+            state.connections[id]?.awaitsArray = true
             return true
         }
     }
 
     private func unregister(connection id: Int) -> Bool {
         state.withLock { state in
-            guard state.connections[id]?.isRegistered == true else { return true }
+            guard state.connections[id]?.isRegistered == true else {
+                return Self.releaseHeldSignal(&state, id)
+            }
             state.connections[id]?.isRegistered = false
             return Self.write(&state, id, WaitReaderStateChangeMessage(rv: 0).encoded)
         }
@@ -475,7 +492,7 @@ final class FakeDaemon: Sendable {
             let capacity = state.connections[id]?.reportedCapacity ?? 0
             var entries = Array(state.readers.prefix(capacity))
             entries += Array(repeating: ReaderStateEntry.empty, count: capacity - entries.count)
-            return Self.write(&state, id, ReaderStateEntry.encodeArray(entries))
+            return Self.write(&state, id, ReaderStateEntry.encodeArray(entries)) && Self.releaseHeldSignal(&state, id)
         }
     }
 
@@ -496,9 +513,26 @@ final class FakeDaemon: Sendable {
 
     private static func signalAll(_ state: inout State, rv: UInt32) {
         for (id, connection) in state.connections where connection.isRegistered {
-            state.connections[id]?.isRegistered = false
+            signal(&state, id, rv: rv)
+        }
+    }
+
+    /// Ends a registration with a signal, held back while the array is outstanding.
+    private static func signal(_ state: inout State, _ id: Int, rv: UInt32) {
+        state.connections[id]?.isRegistered = false
+        if state.connections[id]?.awaitsArray == true {
+            state.connections[id]?.heldSignal = rv
+        } else {
             _ = write(&state, id, WaitReaderStateChangeMessage(rv: rv).encoded)
         }
+    }
+
+    /// Sends a held-back signal once nothing is outstanding any more.
+    private static func releaseHeldSignal(_ state: inout State, _ id: Int) -> Bool {
+        state.connections[id]?.awaitsArray = false
+        guard let rv = state.connections[id]?.heldSignal else { return true }
+        state.connections[id]?.heldSignal = nil
+        return write(&state, id, WaitReaderStateChangeMessage(rv: rv).encoded)
     }
 
     private static func takeSharingViolation(_ state: inout State) -> Bool {
