@@ -4,7 +4,7 @@ import PCSCWire
 import Synchronization
 
 /// A scripted pcscd on a private UNIX socket: it speaks the wire protocol (4:4, 4:5, 4:6)
-/// well enough for the client's tests, records every command, and can be told to misbehave.
+/// well enough for the client's tests, records every command, and misbehaves on request.
 ///
 /// With 4:6 it holds back an event signal for a connection that registered until it has
 /// sent that connection's reader array: a signal between the size and the array reply
@@ -549,7 +549,7 @@ final class FakeDaemon: Sendable {
 }
 
 extension WireMessage {
-    /// A copy with `change` applied.
+    /// Returns a copy with `change` applied.
     func with(_ change: (inout Self) -> Void) -> Self {
         var copy = self
         change(&copy)
@@ -561,14 +561,14 @@ extension WireMessage {
 enum Readers {
     static let atr: [UInt8] = [0x3B, 0x80, 0x80, 0x01, 0x01]
 
-    /// A reader with a powered card, shared by `sharing` connections.
+    /// Returns a reader with a powered card, shared by `sharing` connections.
     static func withCard(_ name: String, counter: UInt32 = 0, sharing: Int32 = 0) -> ReaderStateEntry {
         ReaderStateEntry(
             name: name, eventCounter: counter, readerState: [.present, .powered, .negotiable],
             sharing: sharing, atr: atr, cardProtocol: .t1)
     }
 
-    /// An empty reader.
+    /// Returns an empty reader.
     static func empty(_ name: String, counter: UInt32 = 0) -> ReaderStateEntry {
         ReaderStateEntry(name: name, eventCounter: counter, readerState: [.absent], sharing: 0, atr: [], cardProtocol: [])
     }
