@@ -47,9 +47,12 @@ let package = Package(
             name: "PCSCLiteLinkage",
             dependencies: ["PCSCLite"],
             exclude: ["exports.map"],
+            // gold keeps symbols that the version script hides as LOCAL entries in
+            // .dynsym (25 Swift symbols here); lld leaves only the 22 exported ones.
             linkerSettings: sharedLibraryFlags(
                 soname: "libpcsclite.so.1",
                 versionScript: "Sources/PCSCLiteLinkage/exports.map")
+                + [.unsafeFlags(["-use-ld=lld"])]
         ),
 
         // USB access: the device protocol and its libusb implementation.
