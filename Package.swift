@@ -4,9 +4,12 @@ import PackageDescription
 // Linker flags for the two C-ABI shared libraries. They sit on flags-only targets that
 // only the library products link, because linker settings travel to every binary that
 // links a target and `-static-stdlib` would otherwise break the test executables.
+// lld, because gold keeps the symbols the version script hides as LOCAL entries in
+// .dynsym (25 Swift symbols in libpcsclite.so); lld leaves only the exported ones.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
+            "-use-ld=lld",
             "-static-stdlib",
             "-Xlinker", "-soname=\(soname)",
             "-Xlinker", "--version-script=\(versionScript)",
@@ -47,12 +50,9 @@ let package = Package(
             name: "PCSCLiteLinkage",
             dependencies: ["PCSCLite"],
             exclude: ["exports.map"],
-            // gold keeps symbols that the version script hides as LOCAL entries in
-            // .dynsym (25 Swift symbols here); lld leaves only the 22 exported ones.
             linkerSettings: sharedLibraryFlags(
                 soname: "libpcsclite.so.1",
                 versionScript: "Sources/PCSCLiteLinkage/exports.map")
-                + [.unsafeFlags(["-use-ld=lld"])]
         ),
 
         // USB access: the device protocol and its libusb implementation.

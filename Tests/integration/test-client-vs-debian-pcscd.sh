@@ -15,7 +15,8 @@
 # only.
 #
 # Usage: Tests/integration/client-vs-debian-pcscd.sh [LIBRARY]
-#   LIBRARY defaults to .build/release/libpcsclite.so
+#   LIBRARY defaults to $BUILD/lib/libpcsclite.so.1 when BUILD is set (as run-all.sh
+#   sets it), else to .build/release/libpcsclite.so
 #   (build it with: swift build -c release --product pcsclite)
 #
 # Needs root (for unshare -m), Debian's pcscd and libpcsclite1, and
@@ -27,7 +28,8 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-library=${1:-$root/.build/release/libpcsclite.so}
+library=${1:-${BUILD:+$BUILD/lib/libpcsclite.so.1}}
+library=${library:-$root/.build/release/libpcsclite.so}
 reference=/usr/lib/x86_64-linux-gnu/libpcsclite.so.1
 pcscd=/usr/sbin/pcscd
 cc=${CC:-cc}
@@ -75,12 +77,12 @@ build() {
 
     flags="-std=c99 -D_DEFAULT_SOURCE -Wall -Werror -pthread -I $root/include/PCSC"
     # shellcheck disable=SC2086
-    $cc $flags -o "$work/check-ours" "$root/Tests/integration/client-check.c" \
+    $cc $flags -o "$work/check-ours" "$root/Tests/integration/clients/client-check.c" \
         -L "$work/lib" -Wl,-rpath,"$work/lib" -lpcsclite
     # shellcheck disable=SC2086
-    $cc $flags -o "$work/check-debian" "$root/Tests/integration/client-check.c" "$reference"
+    $cc $flags -o "$work/check-debian" "$root/Tests/integration/clients/client-check.c" "$reference"
     # shellcheck disable=SC2086
-    $cc $flags -shared -fPIC -o "$work/libfakeifd.so" "$root/Tests/integration/fake-echo-ifd.c"
+    $cc $flags -shared -fPIC -o "$work/libfakeifd.so" "$root/Tests/integration/clients/fake-echo-ifd.c"
 
     cat > "$work/reader-conf/fake" <<CONF
 FRIENDLYNAME "Fake Reader"
