@@ -32,7 +32,7 @@ all: build
 build: build-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcsclite
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product ifdvirtual
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcscd
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --static-swift-stdlib --product pcscd
 	rm -rf $(BUILD)
 	mkdir -p $(BUILD)/lib $(BUILD)/sbin
 	cp $(SWIFT_BIN)/libpcsclite.so $(BUILD)/lib/libpcsclite.so.1.0.0
