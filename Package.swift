@@ -53,7 +53,7 @@ let package = Package(
         ),
 
         // USB access: the device protocol and its libusb implementation.
-        .target(name: "USBTransport", dependencies: ["CLibUSB"]),
+        .target(name: "USBTransport", dependencies: ["CLibUSB", "CPosix"]),
         // CCID reader driver over any USBDevice.
         .target(name: "CCID", dependencies: ["USBTransport", "PCSCTypes"]),
         // A virtual ISO 7816-4 card, and a virtual USB CCID reader that holds such cards.
@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID", "USBTransport", "PCSCTypes"]),
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "CLibUSB"]),
         .testTarget(
             name: "VirtualReaderTests",
             dependencies: ["VirtualReader", "VirtualCard", "USBTransport"]
