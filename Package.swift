@@ -76,6 +76,8 @@ let package = Package(
             dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
         ),
         .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
+        // Exercises the libusb layer; check Tests/umockdev/check-libusb-swift.sh runs it.
+        .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
 
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
