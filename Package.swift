@@ -76,7 +76,7 @@ let package = Package(
             dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
         ),
         .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
-        // Exercises the libusb layer; check Tests/umockdev/check-libusb-swift.sh runs it.
+        // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
 
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),

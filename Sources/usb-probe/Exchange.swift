@@ -80,7 +80,9 @@ func monotonicSeconds() -> Double {
 }
 
 /// `--exchange`: claims the first CCID interface, then GetSlotStatus, IccPowerOn, a
-/// SELECT through XfrBlock, 200 GetSlotStatus round trips and IccPowerOff.
+/// SELECT through XfrBlock, 200 GetSlotStatus round trips and IccPowerOff. Then a bulk
+/// read with nothing to read (must time out) and two class control requests, one the
+/// reader answers and one it stalls.
 func runExchange(context: LibUSBContext) throws {
     guard let (candidate, interface) = try firstReader(context: context) else {
         throw ProbeFailure(description: "no CCID reader found")
@@ -112,7 +114,73 @@ func runExchange(context: LibUSBContext) throws {
     print("round trip: GetSlotStatus \(formatted(milliseconds)) ms (mean of \(count))")
 
     print("IccPowerOff: \(hex(try channel.exchange(.iccPowerOff)))")
+    try checkTimeoutAndControl(device: device, interface: interface)
     device.releaseInterface(interface.number)
+}
+
+private func checkTimeoutAndControl(device: LibUSBDevice, interface: CCIDInterface) throws {
+    let start = monotonicSeconds()
+    do {
+        let data = try device.bulkRead(endpoint: interface.bulkIn ?? 0x82, maxLength: 64, timeoutMilliseconds: 100)
+        print("bulk read without command: data \(hex(data))")
+    } catch {
+        print("bulk read without command: error=\(name(of: error)) after \(formatted((monotonicSeconds() - start) * 1000)) ms")
+    }
+
+    // GET_DATA_RATES (class request 0x03, interface recipient).
+    let rates = try device.controlTransfer(
+        requestType: 0xA1, request: 0x03, value: 0, index: UInt16(interface.number),
+        data: [], length: 64, timeoutMilliseconds: 1000)
+    print("GET_DATA_RATES: \(hex(rates))")
+
+    do {
+        _ = try device.controlTransfer(
+            requestType: 0xC0, request: 0x42, value: 0, index: 0, data: [], length: 8, timeoutMilliseconds: 1000)
+        print("vendor request: accepted")
+    } catch {
+        print("vendor request: error=\(name(of: error))")
+    }
+}
+
+/// `--card-events COUNT`: one thread waits on the interrupt endpoint and prints COUNT
+/// notifications while the main thread keeps sending GetSlotStatus, so bulk transfers
+/// run while an interrupt transfer waits. check-libusb-swift.sh moves the card meanwhile.
+func runCardEvents(context: LibUSBContext, count: Int) throws {
+    guard let (candidate, interface) = try firstReader(context: context) else {
+        throw ProbeFailure(description: "no CCID reader found")
+    }
+    guard let endpoint = interface.interruptIn else {
+        throw ProbeFailure(description: "the CCID interface has no interrupt endpoint")
+    }
+    let device = try context.open(candidate)
+    defer { device.close() }
+    try device.claimInterface(interface.number)
+    let channel = CCIDChannel(device: device, interface: interface)
+    print("waiting for \(count) card events on \(candidate.key)")
+    flushOutput()
+
+    let notifications = ReadThread {
+        for _ in 0..<count {
+            do {
+                let data = try device.interruptRead(endpoint: endpoint, maxLength: 8, timeoutMilliseconds: 0)
+                print("notification \(hex(data))")
+                flushOutput()
+            } catch {
+                return name(of: error)
+            }
+        }
+        return "done"
+    }
+
+    var exchanges = 0
+    var lastStatus: [UInt8] = []
+    while !notifications.isFinished {
+        lastStatus = try channel.exchange(.getSlotStatus)
+        exchanges += 1
+        usleep(2000)
+    }
+    let (outcome, _) = notifications.join()
+    print("notifications \(outcome); \(exchanges) GetSlotStatus exchanges meanwhile, last \(hex(lastStatus))")
 }
 
 /// Finds the first device with a CCID interface, in enumeration order.

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import USBTransport
 
 /// `--wait-interrupt`: blocks in `interruptRead` (no timeout) on the first CCID reader
@@ -107,6 +108,7 @@ final class ReadThread: @unchecked Sendable {
     private var thread = pthread_t()
     private var result = ""
     private var finished = 0.0
+    private let done = Atomic<Bool>(false)
     private let body: () -> String
 
     init(_ body: @escaping () -> String) {
@@ -116,8 +118,14 @@ final class ReadThread: @unchecked Sendable {
             let owner = Unmanaged<ReadThread>.fromOpaque(argument!).takeRetainedValue()
             owner.result = owner.body()
             owner.finished = monotonicSeconds()
+            owner.done.store(true, ordering: .releasing)
             return nil
         }, context)
+    }
+
+    /// True once the closure has returned.
+    var isFinished: Bool {
+        done.load(ordering: .acquiring)
     }
 
     func join() -> (String, Double) {

@@ -10,11 +10,13 @@ let usage = """
            usb-probe --watch SECONDS [--poll MILLISECONDS]
            usb-probe --wait-interrupt
            usb-probe --close-during-interrupt MILLISECONDS
+           usb-probe --card-events COUNT
 
       (no option)   list devices with a CCID interface: key, IDs, strings, the class
                     descriptor and the raw configuration bytes; --all lists every device
       --exchange    on the first CCID reader: claim, GetSlotStatus, IccPowerOn, SELECT
-                    through XfrBlock, 200 GetSlotStatus round trips, IccPowerOff
+                    through XfrBlock, 200 GetSlotStatus round trips, IccPowerOff, a bulk
+                    read that times out, GET_DATA_RATES and a stalled vendor request
       --watch       print hotplug arrivals and removals for SECONDS; --poll enumerates
                     every MILLISECONDS instead of using libusb hotplug events
       --wait-interrupt
@@ -23,6 +25,8 @@ let usage = """
       --close-during-interrupt
                     block in interruptRead on one thread and close() the device from
                     another after MILLISECONDS; print the outcome and durations
+      --card-events print COUNT interrupt notifications of the first CCID reader while
+                    another thread keeps sending GetSlotStatus
     """
 
 func listDevices(context: LibUSBContext, all: Bool) throws {
@@ -97,6 +101,7 @@ enum ProbeCommand {
     case watch(seconds: Int, pollMilliseconds: Int?)
     case waitInterrupt
     case closeDuringInterrupt(delayMilliseconds: Int)
+    case cardEvents(count: Int)
 
     init?(arguments: [String]) {
         switch arguments {
@@ -110,6 +115,9 @@ enum ProbeCommand {
         case let words where words.count == 4 && words[0] == "--watch" && words[2] == "--poll":
             guard let seconds = Int(words[1]), seconds >= 0, let poll = Int(words[3]), poll > 0 else { return nil }
             self = .watch(seconds: seconds, pollMilliseconds: poll)
+        case let words where words.count == 2 && words[0] == "--card-events":
+            guard let count = Int(words[1]), count > 0 else { return nil }
+            self = .cardEvents(count: count)
         case let words where words.count == 2 && words[0] == "--close-during-interrupt":
             guard let delay = Int(words[1]), delay >= 0 else { return nil }
             self = .closeDuringInterrupt(delayMilliseconds: delay)
@@ -127,6 +135,7 @@ func run(_ command: ProbeCommand) throws {
     case .watch(let seconds, let poll): try watch(context: context, seconds: seconds, pollMilliseconds: poll)
     case .waitInterrupt: try runWaitInterrupt(context: context)
     case .closeDuringInterrupt(let delay): try runCloseDuringInterrupt(context: context, delayMilliseconds: delay)
+    case .cardEvents(let count): try runCardEvents(context: context, count: count)
     }
 }
 

@@ -4,12 +4,15 @@
 #   1. enumeration: every reader listed with its IDs and strings, the root hub only with
 #      --all, and configurationDescriptor equal to the emulated device's bytes with the
 #      54-byte CCID class descriptor found in it
-#   2. exchange at each exchange level: claim, GetSlotStatus, IccPowerOn, SELECT
+#   2. exchange at each exchange level: claim, GetSlotStatus, IccPowerOn, SELECT; a
+#      bulk read timing out; a control request answered and one stalled (.pipe)
 #   3. hotplug arrivals and removals, with libusb events and with polling
 #   4. an unplug while interruptRead waits ends it with .noDevice within 1 s
 #   5. close() while interruptRead waits ends it within 1 s, and later transfers fail
 #   6. an unplug in the middle of an exchange fails it with .noDevice
 #   7. a second process cannot claim an interface the first one has claimed (.busy)
+#   8. card removal and insertion reach a thread waiting on the interrupt endpoint
+#      while another thread keeps exchanging bulk messages
 # Exits non-zero on the first failure.
 set -eu
 
@@ -60,6 +63,9 @@ for mode in tpdu short extended; do
     "$harness" --reader "$mode" -- "$probe" --exchange >"$work/exchange-$mode.out" || fail "$mode exchange"
     expect "$work/exchange-$mode.out" "^IccPowerOn: ATR 3B 88 81 31 20 45" "$mode: ATR"
     expect "$work/exchange-$mode.out" "^XfrBlock SELECT: 90 00$" "$mode: SELECT"
+    expect "$work/exchange-$mode.out" "^bulk read without command: error=timeout after 1[0-9][0-9]\\." "$mode: bulk read times out after about 100 ms"
+    expect "$work/exchange-$mode.out" "^GET_DATA_RATES: 00 2A 00 00$" "$mode: class control request"
+    expect "$work/exchange-$mode.out" "^vendor request: error=pipe$" "$mode: stalled control request"
     grep "^round trip" "$work/exchange-$mode.out" | sed "s/^/$mode: /"
 done
 
@@ -131,5 +137,19 @@ echo "== 7. a second process cannot claim the interface"
     [ "$status" -eq 1 ]
 ' sh "$probe" "$work/busy.out" || fail "second claim should fail"
 expect "$work/busy.out" "usb-probe: failed: USB interface is busy" "second claim fails with busy"
+
+echo "== 8. card events while bulk exchanges run on another thread"
+"$harness" --reader tpdu -- sh -c '
+    "$1" --card-events 2 >"$2" &
+    pid=$!
+    send() { "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" "$@" >/dev/null; }
+    send wait-interrupt 0 5000 && sleep 0.2 && send remove 0 && sleep 0.2 && send insert 0
+    status=$?
+    wait "$pid" || status=1
+    exit $status
+' sh "$probe" "$work/events.out" || fail "card events run"
+expect "$work/events.out" "^notification 50 02$" "removal notification"
+expect "$work/events.out" "^notification 50 03$" "insertion notification"
+expect "$work/events.out" "^notifications done; [1-9][0-9]* GetSlotStatus exchanges meanwhile" "bulk exchanges during the wait"
 
 echo "all libusb Swift checks passed"
