@@ -40,11 +40,12 @@ final class HotplugMonitor: @unchecked Sendable {
 
     /// Starts the thread that delivers queued libusb events.
     func startDelivering() {
-        thread = JoinableThread(name: "usb-hotplug") { [self] in
+        let started = JoinableThread(name: "usb-hotplug") { [self] in
             while let event = nextEvent() {
                 deliver(event)
             }
         }
+        lock.withLock { thread = started }
     }
 
     /// Starts the thread that polls `enumerate` every `intervalMilliseconds`, starting
@@ -53,7 +54,7 @@ final class HotplugMonitor: @unchecked Sendable {
         intervalMilliseconds: Int, initial: [USBDeviceCandidate],
         enumerate: @escaping @Sendable () throws(USBError) -> [USBDeviceCandidate]
     ) {
-        thread = JoinableThread(name: "usb-hotplug") { [self] in
+        let started = JoinableThread(name: "usb-hotplug") { [self] in
             var diff = USBDeviceListDiff(known: initial)
             while waitForNextPoll(intervalMilliseconds: intervalMilliseconds) {
                 // NOTE: a failed enumeration is skipped silently; the next poll retries.
@@ -67,6 +68,7 @@ final class HotplugMonitor: @unchecked Sendable {
                 }
             }
         }
+        lock.withLock { thread = started }
     }
 
     /// Queues an event. libusb's hotplug callback calls it, so it only takes a short lock.
@@ -79,15 +81,18 @@ final class HotplugMonitor: @unchecked Sendable {
     }
 
     /// Stops the thread after the closure that is running (if any) returns. Joins the
-    /// thread unless called from it (from inside a closure).
+    /// thread unless called from it (from inside a closure); later calls do nothing.
     func stop() {
-        lock.withLock {
+        let running = lock.withLock { () -> JoinableThread? in
             stopping = true
             queue = []
             lock.broadcast()
+            let running = thread
+            thread = nil
+            return running
         }
-        if let thread, !thread.isCurrent {
-            thread.join()
+        if let running, !running.isCurrent {
+            running.join()
         }
     }
 

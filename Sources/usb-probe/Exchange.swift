@@ -81,8 +81,8 @@ func monotonicSeconds() -> Double {
 
 /// `--exchange`: claims the first CCID interface, then GetSlotStatus, IccPowerOn, a
 /// SELECT through XfrBlock, 200 GetSlotStatus round trips and IccPowerOff. Then a bulk
-/// read with nothing to read (must time out) and two class control requests, one the
-/// reader answers and one it stalls.
+/// read with nothing to read (must time out), a class control request the reader
+/// completes and a vendor request it stalls.
 func runExchange(context: LibUSBContext) throws {
     guard let (candidate, interface) = try firstReader(context: context) else {
         throw ProbeFailure(description: "no CCID reader found")

@@ -144,3 +144,11 @@ private final class ScriptedBus: @unchecked Sendable {
 private final class MonitorBox: @unchecked Sendable {
     var monitor: HotplugMonitor?
 }
+
+@Test func monitorStopTwiceIsHarmless() {
+    let monitor = HotplugMonitor(onArrival: { _ in }, onRemoval: { _ in })
+    monitor.startDelivering()
+
+    monitor.stop()
+    monitor.stop()
+}

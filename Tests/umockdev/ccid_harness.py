@@ -27,7 +27,8 @@ control channel:
 
   list                       ids of all readers: "ok 0 1 2"
   status ID                  "ok id=0 mode=tpdu plugged=yes bus=1 address=2 port=1
-                             card=present powered=no commands=4 interrupt-urbs=1"
+                             card=present powered=no commands=4 interrupt-urbs=1
+                             claimed=yes"
   add MODE [absent]          creates and plugs a new reader: "ok ID"
   plug ID                    plugs an unplugged reader back in (new address), sends
                              uevent add: "ok bus=1 address=5"
@@ -404,7 +405,7 @@ class Harness:
         try:
             self.child = subprocess.Popen(command, env=environment)
         except OSError as error:
-            print("ccid-harness: cannot start %s: %s" % (command[0], error), file=sys.stderr)
+            print("ccid-harness: failed to start %s: %s" % (command[0], error), file=sys.stderr)
             return 127
         self.log("started %s (pid %d)" % (" ".join(command), self.child.pid))
         self.GLib.child_watch_add(self.GLib.PRIORITY_DEFAULT, self.child.pid, self._child_exited)
@@ -456,7 +457,8 @@ def parse_arguments(argv):
                         help="add a reader: tpdu, short or extended (repeatable; default: one tpdu)")
     parser.add_argument("--control", metavar="PATH", help="path of the control socket")
     parser.add_argument("--verbose", action="store_true",
-                        help="log ioctls, CCID messages and control commands to stderr")
+                        help="log CCID messages, interface claims, stalled control requests, "
+                             "ioctls that are not emulated, plugging and control commands to stderr")
     parser.add_argument("--send", metavar="PATH",
                         help="send CONTROL-COMMAND to a running harness's control socket and print the reply")
     parser.add_argument("command", nargs=argparse.REMAINDER)

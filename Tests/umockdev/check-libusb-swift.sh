@@ -5,7 +5,7 @@
 #      --all, and configurationDescriptor equal to the emulated device's bytes with the
 #      54-byte CCID class descriptor found in it
 #   2. exchange at each exchange level: claim, GetSlotStatus, IccPowerOn, SELECT; a
-#      bulk read timing out; a control request answered and one stalled (.pipe)
+#      bulk read timing out; a control request completed and one stalled (.pipe)
 #   3. hotplug arrivals and removals, with libusb events and with polling
 #   4. an unplug while interruptRead waits ends it with .noDevice within 1 s
 #   5. close() while interruptRead waits ends it within 1 s, and later transfers fail
