@@ -96,7 +96,7 @@ echo "== 4. unplug while interruptRead waits"
     "$1" --wait-interrupt >"$2" &
     pid=$!
     "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" wait-interrupt 0 5000 >/dev/null || { kill "$pid"; exit 1; }
-    "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" unplug 0 >"$3"
+    "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" unplug 0 >"$3" || { kill "$pid"; exit 1; }
     wait "$pid"
 ' sh "$probe" "$work/wait.out" "$work/unplug.out" || fail "interrupt read during unplug"
 expect "$work/wait.out" "^interrupt read returned error=noDevice at=" "interrupt read ends with noDevice"
@@ -132,7 +132,7 @@ echo "== 7. a second process cannot claim the interface"
     "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" wait-interrupt 0 5000 >/dev/null || { kill "$pid"; exit 1; }
     "$1" --exchange >"$2" 2>&1
     status=$?
-    "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" unplug 0 >/dev/null
+    "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" unplug 0 >/dev/null || { kill "$pid"; exit 1; }
     wait "$pid"
     [ "$status" -eq 1 ]
 ' sh "$probe" "$work/busy.out" || fail "second claim should fail"
@@ -143,10 +143,11 @@ echo "== 8. card events while bulk exchanges run on another thread"
     "$1" --card-events 2 >"$2" &
     pid=$!
     send() { "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" "$@" >/dev/null; }
-    send wait-interrupt 0 5000 && sleep 0.2 && send remove 0 && sleep 0.2 && send insert 0
-    status=$?
-    wait "$pid" || status=1
-    exit $status
+    if ! { send wait-interrupt 0 5000 && sleep 0.2 && send remove 0 && sleep 0.2 && send insert 0; }; then
+        kill "$pid"
+        exit 1
+    fi
+    wait "$pid"
 ' sh "$probe" "$work/events.out" || fail "card events run"
 expect "$work/events.out" "^notification 50 02$" "removal notification"
 expect "$work/events.out" "^notification 50 03$" "insertion notification"
