@@ -24,6 +24,7 @@ descriptor can wait up to that delay.
 import errno
 import struct
 import sys
+import traceback
 
 import gi
 
@@ -183,8 +184,9 @@ class UsbfsDevice(UMockdev.IoctlBase):
         state = self._state(client)
         try:
             handled = self._dispatch(client, state, request)
-        except GLib.Error as error:
-            self.log("ioctl 0x%08x failed in the harness: %s" % (request, error.message))
+        except Exception:  # noqa: BLE001 - an uncompleted ioctl would hang the client
+            print("ccid-harness: dev %03d: ioctl 0x%08x failed in the harness, returning EIO:\n%s"
+                  % (self.devnum, request, traceback.format_exc()), file=sys.stderr, flush=True)
             client.complete(-1, errno.EIO)
             return True
         if not handled:
