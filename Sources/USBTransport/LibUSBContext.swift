@@ -84,9 +84,10 @@ public final class LibUSBContext: @unchecked Sendable {
     ///
     /// The closures run on a thread of the monitor, one at a time and in event order,
     /// never inside libusb. They may block, open devices and call `stopMonitoring()`,
-    /// but a slow closure delays the events after it. `onRemoval` gets the key of a device
-    /// that arrived or was enumerated earlier. With libusb events, an arrival can repeat
-    /// a device the caller already saw.
+    /// but a slow closure delays the events after it. Both closures can name devices the
+    /// caller does not expect: libusb 1.0.26 queues hotplug messages, so a callback
+    /// registered just after an unplug can still report that removal, and an arrival can
+    /// repeat a device the caller already enumerated. Match by key and ignore unknowns.
     public func startMonitoring(
         strategy: USBHotplugStrategy = .automatic,
         onArrival: @escaping @Sendable (USBDeviceCandidate) -> Void,
