@@ -32,7 +32,7 @@ all: build
 build: build-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcsclite
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product ifdvirtual
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcscd
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --static-swift-stdlib --product pcscd
 	rm -rf $(BUILD)
 	mkdir -p $(BUILD)/lib $(BUILD)/sbin
 	cp $(SWIFT_BIN)/libpcsclite.so $(BUILD)/lib/libpcsclite.so.1.0.0
@@ -62,18 +62,8 @@ demo: deps build
 	scripts/demo.sh $(BUILD)
 
 install: build
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/PCSC $(DESTDIR)$(SBINDIR) \
-		$(DESTDIR)$(SYSTEMDUNITDIR)
-	install -m 0755 $(BUILD)/lib/libpcsclite.so.1.0.0 $(DESTDIR)$(LIBDIR)/libpcsclite.so.1.0.0
-	ln -sf libpcsclite.so.1.0.0 $(DESTDIR)$(LIBDIR)/libpcsclite.so.1
-	ln -sf libpcsclite.so.1 $(DESTDIR)$(LIBDIR)/libpcsclite.so
-	install -m 0644 include/PCSC/*.h $(DESTDIR)$(INCLUDEDIR)/PCSC/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)/PCSC|g' \
-		pkgconfig/libpcsclite.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libpcsclite.pc
-	install -m 0755 $(BUILD)/sbin/pcscd $(DESTDIR)$(SBINDIR)/pcscd
-	for unit in systemd/pcscd.socket systemd/pcscd.service; do \
-		sed -e 's|@SBINDIR@|$(SBINDIR)|g' $$unit > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$unit); \
-	done
+	PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) SBINDIR=$(SBINDIR) \
+		SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) DESTDIR=$(DESTDIR) scripts/install.sh $(BUILD)
 
 bench: deps build
 	bench/run.sh $(BUILD)

@@ -4,9 +4,12 @@ import PackageDescription
 // Linker flags for the two C-ABI shared libraries. They sit on flags-only targets that
 // only the library products link, because linker settings travel to every binary that
 // links a target and `-static-stdlib` would otherwise break the test executables.
+// lld, because gold keeps the symbols the version script hides as LOCAL entries in
+// .dynsym (25 Swift symbols in libpcsclite.so); lld leaves only the exported ones.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
+            "-use-ld=lld",
             "-static-stdlib",
             "-Xlinker", "-soname=\(soname)",
             "-Xlinker", "--version-script=\(versionScript)",
@@ -53,7 +56,7 @@ let package = Package(
         ),
 
         // USB access: the device protocol and its libusb implementation.
-        .target(name: "USBTransport", dependencies: ["CLibUSB"]),
+        .target(name: "USBTransport", dependencies: ["CLibUSB", "CPosix"]),
         // CCID reader driver over any USBDevice.
         .target(name: "CCID", dependencies: ["USBTransport", "PCSCTypes"]),
         // A virtual ISO 7816-4 card, and a virtual USB CCID reader that holds such cards.
@@ -76,12 +79,15 @@ let package = Package(
             dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
         ),
         .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
+        // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
+        .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
 
         .testTarget(name: "CPCSCTests", dependencies: ["CPCSC"]),
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID", "USBTransport", "PCSCTypes"]),
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "CLibUSB"]),
         .testTarget(
             name: "VirtualReaderTests",
             dependencies: ["VirtualReader", "VirtualCard", "USBTransport", "IFDVirtual"]

@@ -52,7 +52,7 @@ public final class IFDVirtualHandler: Sendable {
 
         guard let socketPath else { return .success }
         do throws(ControlSocketError) {
-            let server = try ControlSocketServer(path: socketPath) { [self] line in
+            let server = try ControlSocketServer(path: socketPath, logError: { IFDLog.error($0) }) { [self] line in
                 handleControlLine(line, lun: lun)
             }
             try server.start()

@@ -86,7 +86,7 @@ public enum DaemonMain {
         readers.start()
 
         let server = Server(
-            daemon: daemon, listener: listener, autoExitSeconds: options.autoExitSeconds,
+            daemon: daemon, listener: listener, autoExitMilliseconds: options.autoExitMilliseconds,
             onRescan: { readers.rescan() })
         log.info(
             "pcscd \(version) started on \(path)\(listener.isInherited ? " (socket from systemd)" : ""), "

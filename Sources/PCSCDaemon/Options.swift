@@ -20,8 +20,8 @@ public struct DaemonOptions: Sendable, Equatable {
     /// so it is only checked for readability.
     public var configPath: String?
     public var limits = ClientLimits()
-    /// Exit after this many seconds without a client connection; nil to run forever.
-    public var autoExitSeconds: Int?
+    /// Exit after this many milliseconds without a client connection; nil to run forever.
+    public var autoExitMilliseconds: Int?
     public var readerNameWithoutSerial = false
     public var readerNameWithoutInterface = false
     /// Rescan USB every this many seconds even when hotplug events work.
@@ -107,9 +107,9 @@ extension DaemonOptions {
         case "max-card-handle-per-reader":
             limits.maxHandlesPerReader = try Self.count(try required(), option: "--max-card-handle-per-reader")
         case "auto-exit":
-            autoExitSeconds = try inlineValue.map { value throws(OptionError) in
-                try Self.count(value, option: "--auto-exit")
-            } ?? Self.defaultAutoExitSeconds
+            autoExitMilliseconds = try inlineValue.map { value throws(OptionError) in
+                try Self.milliseconds(value, option: "--auto-exit")
+            } ?? Self.defaultAutoExitSeconds * 1000
         case "reader-name-no-serial": try noValue(); readerNameWithoutSerial = true
         case "reader-name-no-interface": try noValue(); readerNameWithoutInterface = true
         case "force-reader-polling":
@@ -161,7 +161,7 @@ extension DaemonOptions {
             case "t": limits.maxConnections = try Self.count(try value(), option: "-t")
             case "s": limits.maxHandlesPerConnection = try Self.count(try value(), option: "-s")
             case "r": limits.maxHandlesPerReader = try Self.count(try value(), option: "-r")
-            case "x": autoExitSeconds = Self.defaultAutoExitSeconds
+            case "x": autoExitMilliseconds = Self.defaultAutoExitSeconds * 1000
             case "S": readerNameWithoutSerial = true
             case "I": readerNameWithoutInterface = true
             default:
@@ -177,6 +177,26 @@ extension DaemonOptions {
                 message: "invalid value '\(text)' for \(option); give a whole number from \(minimum) to \(maximum)")
         }
         return value
+    }
+
+    /// Parses a duration in seconds with up to three decimals ("2", "0.25") into
+    /// milliseconds, from 1 ms to one day.
+    static func milliseconds(_ text: String, option: String) throws(OptionError) -> Int {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let invalid = OptionError(
+            message: "invalid value '\(text)' for \(option); give seconds from 0.001 to 86400, for example 60 or 0.5")
+        guard let whole = Int(parts[0]), whole >= 0, parts[0].allSatisfy(\.isNumber) else { throw invalid }
+        var fraction = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(\.isNumber), let value = Int(digits) else {
+                throw invalid
+            }
+            fraction = value * [100, 10, 1][digits.count - 1]
+        }
+        let total = whole * 1000 + fraction
+        guard total >= 1, total <= 86_400_000 else { throw invalid }
+        return total
     }
 
     static let virtualModes = ["tpdu-t0", "tpdu-t1", "short-apdu", "extended-apdu"]
@@ -201,7 +221,7 @@ extension DaemonOptions {
                                   maximum card handles per reader (default 200)
           -x, --auto-exit[=SECONDS]
                                   exit after SECONDS without any client connection
-                                  (default 60 seconds)
+                                  (default 60; decimals allowed, such as 0.5)
           -S, --reader-name-no-serial
                                   leave the USB serial number out of reader names
           -I, --reader-name-no-interface

@@ -53,8 +53,9 @@ final class FakeSlotDriver: SlotDriver {
         state.withLock { $0.powered = false }
     }
 
-    func setProtocol(_ cardProtocol: CardProtocols) throws(DriverError) {
+    func setProtocol(_ cardProtocol: CardProtocols) throws(DriverError) -> CardProtocols {
         state.withLock { $0.selectedProtocol = cardProtocol }
+        return cardProtocol
     }
 
     func transmit(_ apdu: [UInt8], protocol cardProtocol: CardProtocols) throws(DriverError) -> [UInt8] {

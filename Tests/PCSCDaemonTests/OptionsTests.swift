@@ -9,7 +9,7 @@ import Testing
         #expect(!options.foreground)
         #expect(options.logLevel == .error)
         #expect(options.limits == ClientLimits())
-        #expect(options.autoExitSeconds == nil)
+        #expect(options.autoExitMilliseconds == nil)
     }
 
     @Test func everyFlag() throws {
@@ -63,16 +63,18 @@ import Testing
     }
 
     @Test func autoExit() throws {
-        #expect(try DaemonOptions.parse(["-x"]).autoExitSeconds == 60)
-        #expect(try DaemonOptions.parse(["--auto-exit"]).autoExitSeconds == 60)
-        #expect(try DaemonOptions.parse(["--auto-exit=2"]).autoExitSeconds == 2)
+        #expect(try DaemonOptions.parse(["-x"]).autoExitMilliseconds == 60_000)
+        #expect(try DaemonOptions.parse(["--auto-exit"]).autoExitMilliseconds == 60_000)
+        #expect(try DaemonOptions.parse(["--auto-exit=2"]).autoExitMilliseconds == 2000)
+        #expect(try DaemonOptions.parse(["--auto-exit=0.25"]).autoExitMilliseconds == 250)
+        #expect(try DaemonOptions.parse(["--auto-exit=1.5"]).autoExitMilliseconds == 1500)
     }
 
     @Test func combinedShortFlags() throws {
         let options = try DaemonOptions.parse(["-fdx"])
         #expect(options.foreground)
         #expect(options.logLevel == .debug)
-        #expect(options.autoExitSeconds == 60)
+        #expect(options.autoExitMilliseconds == 60_000)
     }
 
     @Test func configAndVirtualReaders() throws {
@@ -91,6 +93,10 @@ import Testing
         (["-t", "x"], "invalid value 'x' for -t"),
         (["--max-thread=-3"], "invalid value '-3' for --max-thread"),
         (["--auto-exit=soon"], "invalid value 'soon' for --auto-exit"),
+        (["--auto-exit=0"], "invalid value '0' for --auto-exit"),
+        (["--auto-exit=1.0001"], "invalid value '1.0001' for --auto-exit"),
+        (["--auto-exit=-1"], "invalid value '-1' for --auto-exit"),
+        (["--auto-exit=."], "invalid value '.' for --auto-exit"),
         (["--virtual-readers=65"], "invalid value '65' for --virtual-readers"),
         (["--virtual-mode=fast"], "invalid --virtual-mode 'fast'"),
         (["-q"], "unknown option -q"),

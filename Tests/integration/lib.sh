@@ -103,24 +103,10 @@ stop_pid() {
     wait "$1" 2>/dev/null || true
 }
 
-# Sends one line of the virtual reader control protocol to socket $1 and prints the reply.
+# Sends one line of the virtual reader control protocol to socket $1 and prints the reply;
+# fails when the reply is an error.
 control() {
-    socket=$1
-    shift
-    /usr/bin/python3 - "$socket" "$*" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
-reply = b""
-while not reply.endswith(b"\n"):
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    reply += chunk
-print(reply.decode().strip())
-PY
+    "$ROOT/scripts/virtual-control" "$@"
 }
 
 # Compiles a C test program against our headers and library: $1 source, $2 output.

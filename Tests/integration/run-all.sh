@@ -14,7 +14,7 @@ for test in "$here"/test-*.sh; do
     count=$((count + 1))
     echo "=== $name"
     start=$(date +%s)
-    if sh "$test"; then
+    if "$test"; then
         echo "=== $name: passed ($(( $(date +%s) - start )) s)"
     else
         echo "=== $name: FAILED ($(( $(date +%s) - start )) s)"

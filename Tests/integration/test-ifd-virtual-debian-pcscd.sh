@@ -88,7 +88,7 @@ if [ ! -S "$work/control.sock" ]; then
     status=1
 else
     PCSCLITE_CSOCK_NAME="$work/pcscd.comm" timeout 120 /usr/bin/python3 \
-        "$root/Tests/integration/ifd-virtual-debian-pcscd.py" "$work/control.sock" || status=$?
+        "$root/Tests/integration/clients/ifd-virtual-debian-pcscd.py" "$work/control.sock" || status=$?
 fi
 
 stop_pcscd

@@ -210,7 +210,7 @@ final class ReaderSlot: Sendable {
 
         var selected = chosen
         do throws(DriverError) {
-            try driver.setProtocol(chosen)
+            selected = try driver.setProtocol(chosen)
         } catch .protocolNotSupported, .notSupported {
             selected = offered.defaultProtocol
         } catch .deviceGone {

@@ -53,8 +53,9 @@ protocol SlotDriver: AnyObject, Sendable {
     /// Warm-resets the card and returns its ATR.
     func reset() throws(DriverError) -> [UInt8]
     func powerDown() throws(DriverError)
-    /// Selects one protocol (T=0 or T=1) for the powered card: PPS and reader parameters.
-    func setProtocol(_ cardProtocol: CardProtocols) throws(DriverError)
+    /// Selects a protocol for the powered card (PPS and reader parameters) and returns the
+    /// one in use, which may be the ATR's default when the requested one is refused.
+    func setProtocol(_ cardProtocol: CardProtocols) throws(DriverError) -> CardProtocols
     /// Exchanges an APDU with the card using the selected protocol.
     func transmit(_ apdu: [UInt8], protocol cardProtocol: CardProtocols) throws(DriverError) -> [UInt8]
     /// Sends a control code to the reader (PC/SC part 10 features, escapes).

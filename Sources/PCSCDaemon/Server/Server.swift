@@ -12,7 +12,7 @@ import Synchronization
 final class Server: @unchecked Sendable {
     private let daemon: Daemon
     private let listener: ListeningSocket
-    private let autoExitSeconds: Int?
+    private let autoExitMilliseconds: Int?
     private let onRescan: @Sendable () -> Void
 
     private let epollFD: Int32
@@ -35,10 +35,10 @@ final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    init(daemon: Daemon, listener: ListeningSocket, autoExitSeconds: Int?, onRescan: @escaping @Sendable () -> Void) {
+    init(daemon: Daemon, listener: ListeningSocket, autoExitMilliseconds: Int?, onRescan: @escaping @Sendable () -> Void) {
         self.daemon = daemon
         self.listener = listener
-        self.autoExitSeconds = autoExitSeconds
+        self.autoExitMilliseconds = autoExitMilliseconds
         self.onRescan = onRescan
 
         var set = sigset_t()
@@ -111,7 +111,7 @@ final class Server: @unchecked Sendable {
             acceptClients()
             return nil
         }
-        log.info("No client for \(autoExitSeconds ?? 0) s; exiting (--auto-exit)")
+        log.info("No client for \(autoExitMilliseconds ?? 0) ms; exiting (--auto-exit)")
         return 0
     }
 
@@ -170,14 +170,17 @@ final class Server: @unchecked Sendable {
     }
 
     private func armIdleTimer() {
-        guard let seconds = autoExitSeconds, activeConnections.load(ordering: .acquiring) == 0 else { return }
+        guard let milliseconds = autoExitMilliseconds, activeConnections.load(ordering: .acquiring) == 0 else {
+            return
+        }
         var spec = itimerspec()
-        spec.it_value.tv_sec = seconds
+        spec.it_value.tv_sec = milliseconds / 1000
+        spec.it_value.tv_nsec = (milliseconds % 1000) * 1_000_000
         timerfd_settime(timerFD, 0, &spec, nil)
     }
 
     private func disarmIdleTimer() {
-        guard autoExitSeconds != nil else { return }
+        guard autoExitMilliseconds != nil else { return }
         var spec = itimerspec()
         timerfd_settime(timerFD, 0, &spec, nil)
     }

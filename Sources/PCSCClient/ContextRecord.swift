@@ -1,0 +1,110 @@
+import Glibc
+import PCSCTypes
+import PCSCWire
+import Synchronization
+
+/// A card handle's link to the daemon: the daemon's card number on one connection.
+struct CardBinding: Sendable {
+    var daemonCard: UInt32
+    /// The name the application passed to `connect`; `status` looks the reader up by it.
+    let readerName: String
+    /// The connection generation the daemon card number belongs to.
+    var generation: Int
+}
+
+/// The wait state of a context's `getStatusChange`, which `cancel` reads.
+enum WaitState: Sendable {
+    /// Not waiting: `cancel` succeeds without doing anything.
+    case idle
+    /// Waiting for the daemon's event signal: `cancel` sends the daemon, on a fresh
+    /// connection, a cancel request for this daemon context.
+    case waitingOnDaemon(daemonContext: UInt32)
+    /// Waiting for a restarted daemon to accept connections: `cancel` sets the flag, and the waiting
+    /// call returns `SCARD_E_CANCELLED` at its next check.
+    case waitingForDaemon(cancelRequested: Bool)
+}
+
+/// The state of one context that calls change. Only touched under the context's lock.
+struct Session: Sendable {
+    let scope: UInt32
+    /// The socket to the daemon; nil after a transport failure closed it.
+    var connection: DaemonConnection?
+    var daemonContext: UInt32
+    /// Incremented each time the context moves to a new daemon connection. Card handles
+    /// of older generations belong to a daemon that is gone.
+    var generation = 0
+    var cards: [CardHandle: CardBinding] = [:]
+    var isReleased = false
+
+    init(scope: UInt32, connection: DaemonConnection, daemonContext: UInt32) {
+        self.scope = scope
+        self.connection = connection
+        self.daemonContext = daemonContext
+    }
+
+    /// Runs requests on the connection. A transport failure closes the connection,
+    /// because the byte stream is out of step after it, and throws the failure's code.
+    mutating func run<Result>(_ body: (inout DaemonConnection) throws(TransportFailure) -> Result) throws(PCSCError) -> Result {
+        guard connection != nil else { throw .noService }
+        do {
+            return try body(&connection!)
+        } catch {
+            dropConnection()
+            throw error.code
+        }
+    }
+
+    mutating func dropConnection() {
+        connection?.close()
+        connection = nil
+    }
+
+    /// True when the connection is closed or the daemon closed its end.
+    var connectionIsGone: Bool {
+        connection.map(\.isHungUp) ?? true
+    }
+
+    /// True when the card handle belongs to a connection that has been replaced.
+    func isOrphaned(_ binding: CardBinding) -> Bool {
+        binding.generation != generation
+    }
+}
+
+/// One application context, shared by all threads that use it. Its `session` lock is held for the whole of every call except `cancel`, `isValidContext` and
+/// `freeMemory`, as pcsc-lite's per-context mutex is.
+final class ContextRecord: Sendable {
+    let handle: ContextHandle
+    /// The process that created the context. A forked child finds the record in its copy
+    /// of the tables but must not use the shared socket.
+    let ownerProcess: pid_t
+    let session: Mutex<Session>
+    let waitState = Mutex<WaitState>(.idle)
+
+    init(handle: ContextHandle, session: consuming Session) {
+        self.handle = handle
+        ownerProcess = getpid()
+        self.session = Mutex(session)
+    }
+
+    /// True in a process forked after the context was created.
+    var belongsToOtherProcess: Bool {
+        getpid() != ownerProcess
+    }
+}
+
+/// The process-wide tables of contexts and card handles. Held only for lookups and
+/// updates, never during I/O, so a fork is unlikely to copy it in the locked state.
+struct HandleTable: Sendable {
+    var contexts: [ContextHandle: ContextRecord] = [:]
+    var cardContexts: [CardHandle: ContextRecord] = [:]
+    /// The daemon's context numbers of live contexts, so that `SCARD_CANCEL` (which names
+    /// the daemon's number) never reaches the wrong context of this process.
+    var daemonContexts: Set<UInt32> = []
+
+    /// Returns a random handle value that no context or card handle uses.
+    func unusedHandleValue() -> Int {
+        HandleValue.random { value in
+            contexts[ContextHandle(rawValue: value)] != nil || cardContexts[CardHandle(rawValue: value)] != nil
+        }
+    }
+}

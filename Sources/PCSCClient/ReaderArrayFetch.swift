@@ -1,0 +1,113 @@
+import PCSCTypes
+import PCSCWire
+
+/// The reader-array commands: plain fetch, fetch plus event registration, and the end of a
+/// registration, each in the form the negotiated protocol version needs.
+extension DaemonConnection {
+    /// The largest array a 4:6 daemon may announce. Real daemons report their slot
+    /// capacity (at least 2 in pcsc-lite 2.5); the limit only stops a rogue daemon from
+    /// making the client allocate gigabytes.
+    static let maximumReaderArrayCount = 4096
+
+    /// The result of a fetch with registration.
+    enum Registration {
+        /// Registered for one event signal; the array is the state at registration time.
+        case registered(ReaderArray)
+        /// A signal with a non-zero code (`SCARD_E_CANCELLED`) ended the registration
+        /// before the array arrived.
+        case signalled(PCSCError)
+    }
+
+    /// Fetches the reader array without registering: `CMD_GET_READERS_STATE` (16 fixed
+    /// entries) up to 4:5, `CMD_GET_READERS_STATE_SIZE` plus `_ARRAY` with 4:6.
+    func fetchReaderArray() throws(TransportFailure) -> ReaderArray {
+        if version.usesFixedReaderArray {
+            try send(.getReadersState)
+            return try receiveFixedArray()
+        }
+        try send(.getReadersStateSize)
+        let count = try receiveArrayCount()
+        return try receiveSizedArray(count: count)
+    }
+
+    /// Registers for the next event and fetches the array.
+    ///
+    /// NOTE: with 4:6, a signal that a daemon writes between its size reply and its
+    /// array reply cannot be told apart from array bytes, and it garbles the stream.
+    /// pcsc-lite 2.5's client has the same exposure; the daemon must hold signals back
+    /// until it has sent the array. Up to 4:5 the daemon replies to
+    /// `CMD_WAIT_READER_STATE_CHANGE` with the array itself. With 4:6 it sends no reply,
+    /// and an event between the registration and the size request puts the 8-byte signal
+    /// in front of the size; a size of 0, which no daemon reports, marks that case.
+    mutating func fetchAndRegister() throws(TransportFailure) -> Registration {
+        if version.usesFixedReaderArray {
+            try send(.waitReaderStateChange)
+            isRegistered = true
+            return .registered(try receiveFixedArray())
+        }
+
+        while true {
+            try send(.waitReaderStateChange)
+            isRegistered = true
+            try send(.getReadersStateSize)
+            let count = try receiveArrayCount()
+            if count > 0 {
+                return .registered(try receiveSizedArray(count: count))
+            }
+
+            // The first half of a signal {0, rv}; the size reply follows it.
+            let code = littleEndianUInt32(try receive(4))
+            isRegistered = false
+            _ = try receiveArrayCount()
+            if let error = PCSCError(code: code) {
+                return .signalled(error)
+            }
+            // The event is already in the state we are about to fetch: register again.
+        }
+    }
+
+    /// Ends a registration with `CMD_STOP_WAITING_READER_STATE_CHANGE` and reads the one
+    /// 8-byte message that follows: the stop reply, or an event or cancel signal that was
+    /// already on its way. Returns that message's code.
+    mutating func unregister() throws(TransportFailure) -> PCSCError? {
+        precondition(isRegistered, "the daemon answers the stop command only while registered")
+        try send(.stopWaitingReaderStateChange)
+        let message = try receive(WaitReaderStateChangeMessage.self)
+        isRegistered = false
+        return PCSCError(code: message.rv)
+    }
+
+    /// Reads the daemon's reader add/remove counter (`CMD_GET_READER_EVENTS`, 4:5 and
+    /// later; nil for older daemons, which would close the connection on it).
+    func readerEvents() throws(TransportFailure) -> UInt32? {
+        guard version >= .v4_5 else { return nil }
+        try send(.getReaderEvents)
+        return try receive(ReaderEventsMessage.self).readerEvents
+    }
+
+    private func receiveFixedArray() throws(TransportFailure) -> ReaderArray {
+        let count = PCSCLimits.fixedReaderArrayCount
+        let bytes = try receive(count * ReaderStateEntry.size)
+        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+    }
+
+    private func receiveArrayCount() throws(TransportFailure) -> Int {
+        let count = Int32(bitPattern: littleEndianUInt32(try receive(4)))
+        guard count >= 0, Int(count) <= Self.maximumReaderArrayCount else {
+            throw .protocolViolation
+        }
+        return Int(count)
+    }
+
+    private func receiveSizedArray(count: Int) throws(TransportFailure) -> ReaderArray {
+        guard count > 0 else { return ReaderArray([]) }
+        try send(.getReadersStateArray)
+        let bytes = try receive(count * ReaderStateEntry.size)
+        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+    }
+}
+
+/// Decodes a 32-bit value in the wire's byte order (little-endian on every supported host).
+private func littleEndianUInt32(_ bytes: [UInt8]) -> UInt32 {
+    bytes.prefix(4).enumerated().reduce(0) { value, byte in value | UInt32(byte.element) << (8 * byte.offset) }
+}
