@@ -62,7 +62,7 @@ static const BYTE apdu_select_aid[] = {
 static const BYTE apdu_get_challenge[] = {0x00, 0x84, 0x00, 0x00, 0x08};
 static const BYTE apdu_get_response_fci[] = {0x00, 0xC0, 0x00, 0x00, 0x15};
 static const BYTE apdu_unknown_instruction[] = {0x00, 0x01, 0x00, 0x00};
-/* GENERATE with Le = 00: 256 bytes + SW, the largest short answer (258 bytes). */
+/* GENERATE with Le = 00: 256 bytes + SW, the longest short response (258 bytes). */
 static const BYTE apdu_generate_short[] = {0x80, 0x12, 0x00, 0x00, 0x00};
 /* GENERATE with extended Le = 0000: 65536 bytes + SW (65538 bytes). */
 static const BYTE apdu_generate_extended[] = {0x80, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00};
@@ -875,7 +875,7 @@ static void check_reconnect(void)
     rv = SCardReconnect(card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD, &protocol);
     check("reconnect.exclusive_to_shared", "%s", rv_name(rv));
 
-    /* pcscd 1.9.9 keeps the exclusive lock after this Reconnect, until the handle goes. */
+    /* pcscd 1.9.9 keeps the exclusive lock after this Reconnect, until that handle disconnects. */
     struct background_call call = {.context = other};
     background_start(&call, call_connect_shared);
     sleep_ms(500);
@@ -1093,7 +1093,7 @@ static void check_status(void)
     rv = SCardStatus(card ^ 0x5A5A5A5, NULL, NULL, &state, NULL, NULL, NULL);
     check("status.bad_handle", "%s", rv_name(rv));
 
-    /* A reset done through another handle is reported once per handle, until Reconnect. */
+    /* A reset done through another handle is reported on every call until this handle's Reconnect. */
     SCARDHANDLE other = connect_shared(context);
     SCardReconnect(other, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, SCARD_RESET_CARD, &protocol);
     name_length = sizeof name;
@@ -1301,7 +1301,7 @@ static void check_status_change_events(SCARDCONTEXT context)
                  memcmp(call.states[0].rgbAtr, card_atr, sizeof card_atr) == 0));
     DWORD present = wait_for_reader_state(SCARD_STATE_PRESENT, SCARD_STATE_EMPTY);
 
-    /* A card that does not answer the power-up is reported MUTE. */
+    /* A card that does not respond to the power-up is reported MUTE. */
     control_request("fault", "mute");
     remove_card();
     control_request("insert", NULL);
@@ -1634,7 +1634,7 @@ static void check_transmit_direct_and_raw(SCARDCONTEXT context, BYTE *response)
     disconnect(direct);
     disconnect(shared);
 
-    /* Wait for the automatic power-off to be irrelevant: a RAW connect powers the card up. */
+    /* With no other handle open, a RAW connect sets the card's protocol to RAW. */
     SCARDHANDLE raw = connect_card(context, SCARD_SHARE_SHARED, SCARD_PROTOCOL_RAW, &rv, &protocol);
     check("transmit.raw_connect", "%s protocol=%s", rv_name(rv), protocol_name(protocol));
     rv = transmit(raw, SCARD_PROTOCOL_RAW, apdu_get_challenge, sizeof apdu_get_challenge, response, &length, 300);

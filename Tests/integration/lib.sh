@@ -60,7 +60,8 @@ PY
 }
 
 # Starts our pcscd on $WORK/pcscd.comm with the given extra options (for example
-# --virtual-readers=1). Sets OUR_SOCKET, OUR_CONTROL and OUR_PID.
+# --virtual-readers=1). Sets OUR_SOCKET, OUR_CONTROL and OUR_PID. With virtual readers
+# it also waits for the control socket.
 start_our_pcscd() {
     OUR_SOCKET=$WORK/pcscd.comm
     OUR_CONTROL=$WORK/virtual.ctl
@@ -69,12 +70,18 @@ start_our_pcscd() {
     OUR_PID=$!
     STARTED_PIDS="$STARTED_PIDS $OUR_PID"
     wait_for_socket "$OUR_SOCKET"
+    case " $* " in
+    *" --virtual-readers=0 "*) ;;
+    *" --virtual-readers="*) wait_for_socket "$OUR_CONTROL" ;;
+    esac
 }
 
 # Starts Debian's pcscd 1.9.9 on $WORK/debian/pcscd.comm, in a private mount namespace
 # (so its pid file and built-in paths cannot touch a system daemon), with the virtual
 # card IFD handler as its readers. $1 = number of virtual card readers (default 1).
-# Sets DEBIAN_SOCKET, DEBIAN_PID and DEBIAN_CONTROL_<n> sockets under $WORK/debian.
+# Sets DEBIAN_SOCKET and DEBIAN_PID, and waits for the control socket of each reader,
+# $WORK/debian/control-<n> (reader 0 in its own numbering). To start it again, call
+# stop_pid "$DEBIAN_PID" and remove $WORK/debian first.
 start_debian_pcscd() {
     count=${1:-1}
     mkdir -p "$WORK/debian/conf"
@@ -94,13 +101,25 @@ CONF
         >"$WORK/debian-pcscd.log" 2>&1 &
     DEBIAN_PID=$!
     STARTED_PIDS="$STARTED_PIDS $DEBIAN_PID"
+    # Connecting makes systemd-socket-activate exec pcscd, which then loads the handler.
     wait_for_socket "$DEBIAN_SOCKET"
+    index=0
+    while [ "$index" -lt "$count" ]; do
+        wait_for_socket "$WORK/debian/control-$index"
+        index=$((index + 1))
+    done
 }
 
-# Stops a process started by this test, by PID, and waits for it.
+# Stops a process started by this test, by PID, waits for it and forgets it, so the
+# cleanup never signals a PID that the system may have reused.
 stop_pid() {
     kill "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
+    remaining=""
+    for pid in $STARTED_PIDS; do
+        [ "$pid" = "$1" ] || remaining="$remaining $pid"
+    done
+    STARTED_PIDS=$remaining
 }
 
 # Sends one line of the virtual reader control protocol to socket $1 and prints the reply;
