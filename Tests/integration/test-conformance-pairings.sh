@@ -119,9 +119,16 @@ output, output_order = read_checks(output_path)
 order += [name for name in output_order if name not in reference]
 
 unexpected = 0
+missing = [name for name in order if name not in output]
+if missing:
+    # A run that stopped early lacks every later check; name the first one only.
+    print(f"  MISSING   {len(missing)} of {len(reference)} checks, the first is {missing[0]}")
+    unexpected += 1
 for name in order:
+    if name in missing:
+        continue
     want = reference.get(name, "(missing)")
-    got = output.get(name, "(missing)")
+    got = output[name]
     if want == got:
         continue
     reason = expected.get((name, pairing))
