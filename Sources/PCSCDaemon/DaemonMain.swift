@@ -163,14 +163,8 @@ struct PIDFile {
     }
 
     func read() -> pid_t? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[..<count], as: UTF8.self).filter { $0.isNumber }
-        return Int32(text)
+        guard let text = readTextFile(path, limit: 32) else { return nil }
+        return Int32(text.filter { $0.isNumber })
     }
 
     func remove() {

@@ -21,6 +21,8 @@ final class Daemon: Sendable {
     let limits: ClientLimits
     /// Which connection owns each context, for `SCARD_CANCEL` from another connection.
     private let contexts = Mutex([UInt32: ClientConnection]())
+    /// Open connections, to name the client that holds a card in log lines.
+    private let connections = Mutex([ConnectionID: ClientConnection]())
 
     init(limits: ClientLimits) {
         let notifier = EventNotifier()
@@ -40,5 +42,18 @@ final class Daemon: Sendable {
 
     func connection(forContext context: UInt32) -> ClientConnection? {
         contexts.withLock { $0[context] }
+    }
+
+    func connectionOpened(_ connection: ClientConnection) {
+        connections.withLock { $0[connection.id] = connection }
+    }
+
+    func connectionClosed(_ connection: ClientConnection) {
+        connections.withLock { _ = $0.removeValue(forKey: connection.id) }
+    }
+
+    /// Describes a connection for a log line, such as "client 7 (pid 812 scdaemon)".
+    func describe(_ id: ConnectionID) -> String {
+        connections.withLock { $0[id]?.label } ?? "client \(id) (gone)"
     }
 }

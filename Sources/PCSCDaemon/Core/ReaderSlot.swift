@@ -32,6 +32,14 @@ final class ReaderSlot: Sendable {
 
     var isRemoved: Bool { state.withLock { $0.isRemoved } }
 
+    /// Who blocks other handles: the holder's connection and whether it holds the card
+    /// exclusively (else in a transaction); nil when nobody does.
+    var holder: (connection: ConnectionID, exclusive: Bool)? {
+        state.withLock { state in
+            state.sharing.holder.map { ($0, state.sharing.isExclusive) }
+        }
+    }
+
     func handleRecord(_ card: UInt32) -> HandleRecord? {
         state.withLock { $0.sharing.record(card) }
     }

@@ -51,6 +51,11 @@ struct SharingState: Sendable, Equatable {
         isExclusive ? -1 : Int32(handles.count)
     }
 
+    /// The connection whose handle holds the slot exclusively or in a transaction.
+    var holder: ConnectionID? {
+        lockOwner.flatMap { handles[$0]?.connection }
+    }
+
     func record(_ card: UInt32) -> HandleRecord? {
         handles[card]
     }

@@ -10,15 +10,20 @@ final class ReaderManager: Sendable {
     struct State {
         /// Virtual readers by their control-protocol number.
         var virtualDevices: [Int: VirtualCCIDDevice] = [:]
+        /// USB devices with published readers, by bus position.
+        var usbDevices: [USBDeviceKey: [CCIDReaderDevice]] = [:]
+        /// USB devices without a CCID interface, so rescans skip them quickly.
+        var otherUSBDevices: Set<USBDeviceKey> = []
         /// Devices whose monitor thread should stop.
         var stopping: Set<ObjectIdentifier> = []
         var isStopped = false
     }
 
-    private let daemon: Daemon
-    private let options: DaemonOptions
+    let daemon: Daemon
+    let options: DaemonOptions
     let naming: ReaderNaming
-    private let state = Mutex(State())
+    let state = Mutex(State())
+    let usb: LibUSBContext?
     private let controlServer = Mutex<ControlSocketServer?>(nil)
 
     /// How long a monitor waits for a slot-change notification before checking whether
@@ -32,6 +37,12 @@ final class ReaderManager: Sendable {
             readerList: SupportedReaderList.installedBundles(),
             includesInterfaceName: !options.readerNameWithoutInterface,
             includesSerialNumber: !options.readerNameWithoutSerial)
+        do {
+            usb = try LibUSBContext()
+        } catch {
+            log.info("USB readers are not available (libusb: \(error)); only virtual readers are served")
+            usb = nil
+        }
     }
 
     func start() {
@@ -44,14 +55,12 @@ final class ReaderManager: Sendable {
         if let path = options.virtualControlPath {
             startControlServer(path: path)
         }
-    }
-
-    func rescan() {
-        // USB rescans are added with the libusb transport.
+        startUSB()
     }
 
     func stop() {
         state.withLock { $0.isStopped = true }
+        usb?.stopMonitoring()
         controlServer.withLock { server in
             server?.stop()
             server = nil

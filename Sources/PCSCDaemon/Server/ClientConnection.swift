@@ -37,6 +37,8 @@ final class ClientConnection: Sendable {
     let socket: UnixSocket
     /// Peer process id and user id, for log lines.
     let peer: (pid: Int32, uid: UInt32)
+    /// The peer's process name (`/proc/PID/comm`), for log lines.
+    let processName: String
     private let output = Mutex(OutputState())
     let session = Mutex(Session())
 
@@ -44,9 +46,10 @@ final class ClientConnection: Sendable {
         self.id = id
         self.socket = socket
         self.peer = Self.peerCredentials(of: socket.fd)
+        self.processName = Self.processName(of: peer.pid)
     }
 
-    var label: String { "client \(id) (pid \(peer.pid))" }
+    var label: String { "client \(id) (pid \(peer.pid) \(processName))" }
 
     /// Marks the start of a command: signals wait until `finishCommand()`.
     func beginCommand() {
@@ -95,6 +98,11 @@ final class ClientConnection: Sendable {
 
     func reply(_ bytes: [UInt8]) throws(SocketError) {
         try socket.writeAll(bytes)
+    }
+
+    private static func processName(of pid: Int32) -> String {
+        guard pid > 0, let text = readTextFile("/proc/\(pid)/comm") else { return "unknown" }
+        return String(text.prefix { $0 != "\n" })
     }
 
     private static func peerCredentials(of fd: Int32) -> (pid: Int32, uid: UInt32) {

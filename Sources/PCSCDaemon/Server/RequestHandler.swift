@@ -192,8 +192,23 @@ struct RequestHandler {
             reply.rv = 0
         } catch {
             reply.rv = error.rawValue
+            if error == .sharingViolation, let slot = daemon.registry.slot(named: cStringField(reply.readerNameField)) {
+                logSharingViolation(on: slot, operation: "SCardConnect")
+            }
         }
         try connection.reply(reply.encoded)
+    }
+
+    /// Names who holds the card, so a user can tell which program blocks theirs.
+    private func logSharingViolation(on slot: ReaderSlot, operation: String) {
+        guard let holder = slot.holder, holder.connection != connection.id else {
+            log.info("\(operation) from \(connection.label) on \(slot.name): sharing violation")
+            return
+        }
+        let how = holder.exclusive ? "exclusively" : "in a transaction"
+        log.info(
+            "\(operation) from \(connection.label) on \(slot.name): sharing violation; "
+                + "the card is held \(how) by \(daemon.describe(holder.connection))")
     }
 
     private func connectCard(_ request: ConnectMessage) throws(PCSCError) -> (UInt32, CardProtocols) {
@@ -279,8 +294,12 @@ struct RequestHandler {
 
     private func beginTransaction(_ request: CardMessage) throws {
         var reply = request
-        reply.rv = result(of: try slot(forOwnedCard: request.card, command: .beginTransaction)) { slot throws(PCSCError) in
+        let lookup = try slot(forOwnedCard: request.card, command: .beginTransaction)
+        reply.rv = result(of: lookup) { slot throws(PCSCError) in
             try slot.beginTransaction(card: request.card)
+        }
+        if reply.rv == PCSCError.sharingViolation.rawValue, case .success(let slot) = lookup {
+            logSharingViolation(on: slot, operation: "SCardBeginTransaction")
         }
         try connection.reply(reply.encoded)
     }

@@ -143,8 +143,10 @@ final class Server: @unchecked Sendable {
         let connection = ClientConnection(id: id, socket: UnixSocket(fd: fd))
         log.debug("\(connection.label): connected")
         let daemon = self.daemon
+        daemon.connectionOpened(connection)
         spawnThread(name: "client \(id)") { [self] in
             RequestHandler(daemon: daemon, connection: connection).run()
+            daemon.connectionClosed(connection)
             activeConnections.subtract(1, ordering: .acquiringAndReleasing)
             var one: UInt64 = 1
             _ = write(wakeFD, &one, 8)
