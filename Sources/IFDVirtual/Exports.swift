@@ -94,7 +94,7 @@ public func ifdhTransmitToICC(
         }
         rxBuffer.update(from: response, count: response.count)
         rxLength.pointee = DWORD(response.count)
-        recvPci?.pointee.Protocol = sendPci.Protocol
+        // The receive PCI stays as pcscd passed it, as libccid leaves it.
         return RESPONSECODE(IFDResponseCode.success.rawValue)
     }
 }

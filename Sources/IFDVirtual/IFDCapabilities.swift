@@ -24,12 +24,14 @@ public struct IFDCapabilityValue: Equatable, Sendable {
 /// | TAG_IFD_SIMULTANEOUS_ACCESS 0x0FAF | 16 (1 byte): readers one loaded handler serves |
 /// | TAG_IFD_THREAD_SAFE 0x0FAD, TAG_IFD_SLOT_THREAD_SAFE 0x0FAC | 0 (1 byte): pcscd serialises the calls |
 /// | SCARD_ATTR_VENDOR_NAME 0x10100 | "swift-pcsc" + NUL |
+/// | SCARD_ATTR_VENDOR_IFD_TYPE 0x10101 | "Virtual CCID Reader" + NUL |
 /// | SCARD_ATTR_VENDOR_IFD_VERSION 0x10102 | 0x01000000 (bcdDevice 1.00 << 16), 4 bytes host order |
 /// | SCARD_ATTR_VENDOR_IFD_SERIAL_NO 0x10103 | "VC" + the reader index (LUN >> 16) in 4 digits + NUL |
 /// | SCARD_ATTR_CHANNEL_ID 0x20110 | 0x0020 << 16 \| bus 0 << 8 \| (index + 1), 4 bytes |
 /// | SCARD_ATTR_MAXINPUT 0x7A007 | 261 (dwMaxCCIDMessageLength 271 − 10), 4 bytes |
 /// | SCARD_ATTR_ICC_PRESENCE 0x90300 | 2 with a card, 0 without (1 byte) |
 /// | SCARD_ATTR_ICC_INTERFACE_STATUS 0x90301 | 1 with a card, 0 without (1 byte) |
+/// | SCARD_ATTR_CURRENT_PROTOCOL_TYPE 0x80201 | the protocol set by IFDHSetProtocolParameters (1 T=0, 2 T=1), 0 before; 4 bytes |
 ///
 /// Differences from the virtual CCID reader: the serial number and channel id match only
 /// when the daemon numbers its virtual readers from 0, with serial "VC%04d" and device
@@ -42,6 +44,7 @@ enum IFDCapabilities {
     static let tagSlotsNumber: UInt = 0x0FAE
     static let tagSimultaneousAccess: UInt = 0x0FAF
     static let attributeVendorName: UInt = 0x0001_0100
+    static let attributeVendorIFDType: UInt = 0x0001_0101
     static let attributeVendorIFDVersion: UInt = 0x0001_0102
     static let attributeVendorIFDSerialNumber: UInt = 0x0001_0103
     static let attributeChannelID: UInt = 0x0002_0110
@@ -49,6 +52,7 @@ enum IFDCapabilities {
     static let attributeICCPresence: UInt = 0x0009_0300
     static let attributeICCInterfaceStatus: UInt = 0x0009_0301
     static let attributeATRString: UInt = 0x0009_0303
+    static let attributeCurrentProtocolType: UInt = 0x0008_0201
 
     /// Readers one loaded handler serves at once.
     static let simultaneousAccess: UInt8 = 16
@@ -69,6 +73,10 @@ enum IFDCapabilities {
             return IFDCapabilityValue(bytes: [0])
         case attributeVendorName:
             return IFDCapabilityValue(bytes: Array(VirtualCCIDDescriptors.manufacturer.utf8) + [0], truncatable: true)
+        case attributeVendorIFDType:
+            return IFDCapabilityValue(bytes: Array(VirtualCCIDDescriptors.product.utf8) + [0], truncatable: true)
+        case attributeCurrentProtocolType:
+            return IFDCapabilityValue(bytes: hostOrder(slot.selectedProtocol))
         case attributeVendorIFDVersion:
             return IFDCapabilityValue(bytes: hostOrder(UInt32(VirtualCCIDDescriptors.deviceRelease) << 16))
         case attributeVendorIFDSerialNumber:

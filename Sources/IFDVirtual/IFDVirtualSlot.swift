@@ -30,6 +30,8 @@ public struct IFDVirtualSlot: Sendable {
     private(set) var powered = false
     /// The ATR of the last power-up; empty while unpowered.
     public private(set) var atr: [UInt8] = []
+    /// The protocol chosen by IFDHSetProtocolParameters (1 = T=0, 2 = T=1), 0 before.
+    public private(set) var selectedProtocol: UInt32 = 0
     /// Power-ups still to fail; `Int.max` while the mute fault has no count.
     private var mutePowerUps = 0
     /// Set by a removal and cleared by the next presence check, which then reports the card
@@ -89,6 +91,7 @@ public struct IFDVirtualSlot: Sendable {
 
         atr = card!.reset()
         powered = true
+        selectedProtocol = 0
         return .success(atr)
     }
 
@@ -96,13 +99,15 @@ public struct IFDVirtualSlot: Sendable {
     public mutating func powerDown() {
         powered = false
         atr = []
+        selectedProtocol = 0
     }
 
     /// IFDHSetProtocolParameters: accepts T=0 and T=1, and a PTS1 the card supports.
-    public func setProtocol(_ protocolMask: UInt, negotiatePTS1: Bool, pts1: UInt8) -> IFDResponseCode {
+    public mutating func setProtocol(_ protocolMask: UInt, negotiatePTS1: Bool, pts1: UInt8) -> IFDResponseCode {
         guard powered else { return .communicationError }
         guard protocolMask == 1 || protocolMask == 2 else { return .protocolNotSupported }
         if negotiatePTS1 && !CardATR.supportsSpeed(fiDi: pts1) { return .ptsFailure }
+        selectedProtocol = UInt32(protocolMask)
         return .success
     }
 

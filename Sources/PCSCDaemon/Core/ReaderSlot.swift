@@ -201,14 +201,16 @@ final class ReaderSlot: Sendable {
         var preferred = requested
         if preferred.contains(.legacyAny) { preferred.formUnion(.any) }
 
+        // As pcscd 1.9.9 does, RAW switches the slot to RAW for every handle, even when a
+        // protocol was negotiated; later T=0/T=1 requests then get a protocol mismatch.
+        if preferred.contains(.raw) {
+            state.withLock { $0.activeProtocol = .raw }
+            return .raw
+        }
         let (current, atr) = state.withLock { ($0.activeProtocol, $0.atr) }
         if !current.isEmpty {
             guard !preferred.intersection(current).isEmpty else { throw .protocolMismatch }
             return current
-        }
-        if preferred.contains(.raw) {
-            state.withLock { $0.activeProtocol = .raw }
-            return .raw
         }
 
         let offered = ATRProtocols(atr: atr)
@@ -425,8 +427,11 @@ final class ReaderSlot: Sendable {
             try checkAccess(card: card)
             do throws(DriverError) {
                 try driver.setAttribute(id, value: value)
+            } catch .deviceGone {
+                throw .readerUnavailable
             } catch {
-                throw mapExchangeError(error, operation: "set attribute \(id)")
+                // pcscd reports every other driver failure of SetAttrib this way.
+                throw .notTransacted
             }
         }
     }

@@ -14,10 +14,16 @@ final class ClientConnection: Sendable {
     struct OutputState {
         /// True while the connection's thread handles a command.
         var busy = false
-        /// True from a 4:6 WAIT until the reader array reply that completes it.
-        var holdSignals = false
+        /// Set from a 4:6 WAIT until the reader array reply that completes it, or until
+        /// this monotonic time in milliseconds, whichever comes first.
+        var holdUntil: Int64?
         var pendingSignal: UInt32?
     }
+
+    /// How long signals wait after a 4:6 WAIT for the state requests that follow it.
+    /// pcsc-lite 2.5 clients send them at once; a client that only waits gets its signal
+    /// after this delay.
+    static let holdMilliseconds: Int64 = 200
 
     struct Session {
         /// Protocol version the client announced; nil when it sent none (served as 4:6).
@@ -60,27 +66,42 @@ final class ClientConnection: Sendable {
     func finishCommand(releasingHold: Bool) {
         output.withLock { state in
             state.busy = false
-            if releasingHold { state.holdSignals = false }
-            if !state.holdSignals, let rv = state.pendingSignal {
-                state.pendingSignal = nil
-                writeSignal(rv)
-            }
+            if releasingHold { state.holdUntil = nil }
+            flushIfAllowed(&state)
         }
     }
 
     func holdSignalsUntilStateArray() {
-        output.withLock { $0.holdSignals = true }
+        output.withLock { $0.holdUntil = monotonicMilliseconds() + Self.holdMilliseconds }
     }
 
-    /// Writes an event or cancel signal now, or defers it while the connection is busy.
+    /// Writes an event or cancel signal now, or defers it while the connection is busy or
+    /// a 4:6 wait holds signals back.
     func deliverSignal(rv: UInt32) {
-        output.withLock { state in
-            if state.busy || state.holdSignals {
-                state.pendingSignal = rv
-            } else {
-                writeSignal(rv)
+        let flushAt = output.withLock { state -> Int64? in
+            state.pendingSignal = rv
+            flushIfAllowed(&state)
+            guard state.pendingSignal != nil, !state.busy else { return nil }
+            return state.holdUntil
+        }
+        if let flushAt {
+            // Nothing else wakes this connection when its client only waits.
+            spawnThread(name: "signal \(id)", stackSize: 64 * 1024) { [self] in
+                sleep(milliseconds: Int(max(0, flushAt - monotonicMilliseconds())) + 1)
+                output.withLock { flushIfAllowed(&$0) }
             }
         }
+    }
+
+    /// Writes the pending signal unless a command is running or the hold is still active.
+    private func flushIfAllowed(_ state: inout OutputState) {
+        guard !state.busy, let rv = state.pendingSignal else { return }
+        if let until = state.holdUntil {
+            guard monotonicMilliseconds() >= until else { return }
+            state.holdUntil = nil
+        }
+        state.pendingSignal = nil
+        writeSignal(rv)
     }
 
     /// Writes the 8-byte signal without blocking. A client whose socket buffer is full is
