@@ -134,6 +134,25 @@ import Testing
         #expect(throws: PCSCError.unsupportedFeature) { try slot.attribute(card: 10, id: .vendorName) }
     }
 
+    @Test func idleCardIsPoweredDown() throws {
+        let fake = device.fakeSlots[0]
+        _ = try slot.connect(card: 10, mode: .shared, preferred: .any, connection: 1)
+        slot.powerOffIfIdle(now: monotonicMilliseconds() + 60_000)
+        #expect(fake.state.withLock { $0.powered }, "a card in use must keep its power")
+
+        try slot.disconnect(card: 10, disposition: .leave)
+        slot.powerOffIfIdle(now: monotonicMilliseconds() + 1000)
+        #expect(fake.state.withLock { $0.powered }, "powered down before the grace time")
+        slot.powerOffIfIdle(now: monotonicMilliseconds() + ReaderSlot.idlePowerOffMilliseconds + 1)
+        #expect(!fake.state.withLock { $0.powered })
+        #expect(slot.entry.readerState == [.present, .powered, .negotiable])
+        #expect(slot.entry.cardProtocol == [])
+
+        let powerUps = fake.state.withLock { $0.powerUps }
+        #expect(try slot.connect(card: 11, mode: .shared, preferred: .any, connection: 1) == .t1)
+        #expect(fake.state.withLock { $0.powerUps } == powerUps + 1)
+    }
+
     @Test func muteCardIsSwallowed() throws {
         device.fakeSlots[0].remove()
         slot.refreshPresence()

@@ -18,6 +18,9 @@ final class ReaderSlot: Sendable {
 
     /// How long a server-side wait for another handle's transaction sleeps between checks.
     static let lockPollMilliseconds = 100
+    /// How long a card stays powered without any handle before it is powered down, the
+    /// grace time pcscd 1.9.9 uses with libccid.
+    static let idlePowerOffMilliseconds: Int64 = 5000
 
     init(name: String, index: Int, driver: any SlotDriver, onChange: @escaping @Sendable () -> Void) {
         self.name = name
@@ -154,6 +157,7 @@ final class ReaderSlot: Sendable {
 
             try state.withLock { state throws(PCSCError) in
                 try state.sharing.admit(card: card, mode: mode, connection: connection)
+                state.idleSince = nil
             }
             return negotiated
         }
@@ -176,10 +180,10 @@ final class ReaderSlot: Sendable {
 
     /// Makes sure a card is present and powered; must run with `io` held.
     private func preparePoweredCard() throws(PCSCError) {
-        let current = state.withLock { $0.cardState }
+        let (current, powered) = state.withLock { ($0.cardState, $0.isPhysicallyPowered) }
         if current.contains(.absent) { throw .noSmartCard }
         if current.contains(.swallowed) { throw .unpoweredCard }
-        if current.contains(.powered) { return }
+        if powered { return }
 
         do throws(DriverError) {
             let atr = try driver.powerUp()
@@ -279,9 +283,33 @@ final class ReaderSlot: Sendable {
                 }
                 state.withLock { $0.sharing.markAll(.reset) }
             }
-            state.withLock { $0.sharing.remove(card: card) }
+            state.withLock { state in
+                state.sharing.remove(card: card)
+                if state.sharing.handles.isEmpty && state.isPhysicallyPowered {
+                    state.idleSince = monotonicMilliseconds()
+                }
+            }
         }
         onChange()
+    }
+
+    /// Powers the card down when no handle has used the slot for the grace time, as
+    /// pcscd does to save power; the next connect powers it up again.
+    func powerOffIfIdle(now: Int64 = monotonicMilliseconds()) {
+        io.withLock { _ in
+            let due = state.withLock { state in
+                state.isPhysicallyPowered && state.sharing.handles.isEmpty
+                    && state.idleSince.map { now - $0 >= Self.idlePowerOffMilliseconds } == true
+            }
+            guard due else { return }
+            do throws(DriverError) {
+                try driver.powerDown()
+            } catch {
+                log.debug("Reader \(name): powering the idle card down failed: \(error)")
+            }
+            state.withLock { $0.cardAutoPoweredOff() }
+            log.debug("Reader \(name): idle card powered down")
+        }
     }
 
     /// Resets or power-cycles the card; must run with `io` held. `.unpower` used by

@@ -15,9 +15,13 @@ struct SlotState: Sendable {
     var isRemoved = false
     /// True after the first card check.
     var isInitialized = false
+    /// True while the card really has power. The published state keeps `.powered` after
+    /// an automatic power-off, as pcscd's does; the next connect powers the card again.
+    var isPhysicallyPowered = false
+    /// When the slot last became free of handles while the card had power (monotonic ms).
+    var idleSince: Int64?
 
     var isCardAbsent: Bool { cardState.contains(.absent) }
-    var isCardPowered: Bool { cardState.contains(.powered) }
     var isCardMute: Bool { cardState.contains(.swallowed) }
 
     mutating func countEvent() {
@@ -29,6 +33,8 @@ struct SlotState: Sendable {
         cardState = [.present, .powered, .negotiable]
         self.atr = Array(atr.prefix(PCSCLimits.maxATRSize))
         activeProtocol = []
+        isPhysicallyPowered = true
+        if sharing.handles.isEmpty { idleSince = monotonicMilliseconds() }
     }
 
     /// Records a card that did not answer to reset.
@@ -36,18 +42,29 @@ struct SlotState: Sendable {
         cardState = [.present, .swallowed]
         atr = []
         activeProtocol = []
+        isPhysicallyPowered = false
     }
 
     /// Records a card that is present but was powered down on request.
     mutating func cardUnpowered() {
         cardState = .present
         activeProtocol = []
+        isPhysicallyPowered = false
+    }
+
+    /// Records the automatic power-off of an idle card; the published state is unchanged.
+    mutating func cardAutoPoweredOff() {
+        activeProtocol = []
+        isPhysicallyPowered = false
+        idleSince = nil
     }
 
     mutating func cardRemoved() {
         cardState = .absent
         atr = []
         activeProtocol = []
+        isPhysicallyPowered = false
+        idleSince = nil
         sharing.cardRemoved()
     }
 

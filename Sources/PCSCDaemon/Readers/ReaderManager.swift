@@ -124,10 +124,14 @@ final class ReaderManager: Sendable {
         }
     }
 
-    /// Re-checks the given slots; returns false when the device is gone.
+    /// Re-checks the given slots and powers idle cards down; returns false when the
+    /// device is gone.
     private func refresh(_ slots: [ReaderSlot], _ changed: [Int]) -> Bool {
         for index in changed where index < slots.count {
             if !slots[index].refreshPresence() { return false }
+        }
+        for slot in slots {
+            slot.powerOffIfIdle()
         }
         return true
     }
