@@ -11,6 +11,8 @@ func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting
         .unsafeFlags([
             "-use-ld=lld",
             "-static-stdlib",
+            "-L", "Sources/PCSCLiteLinkage/static-libraries",
+            "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "-soname=\(soname)",
             "-Xlinker", "--version-script=\(versionScript)",
             "-Xlinker", "-z", "-Xlinker", "defs",
@@ -32,6 +34,8 @@ let package = Package(
             name: "CPCSC",
             cSettings: [.headerSearchPath("../../include/PCSC")]
         ),
+        // Swift runtime pieces that the two C-ABI libraries replace (load-time cost).
+        .target(name: "CLibraryRuntime"),
         // Linux interfaces that need _GNU_SOURCE, for the daemon.
         .target(name: "CPosix"),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
@@ -48,8 +52,8 @@ let package = Package(
         .target(name: "PCSCLite", dependencies: ["CPCSC", "PCSCClient", "PCSCTypes"]),
         .target(
             name: "PCSCLiteLinkage",
-            dependencies: ["PCSCLite"],
-            exclude: ["exports.map"],
+            dependencies: ["PCSCLite", "CLibraryRuntime"],
+            exclude: ["exports.map", "static-libraries"],
             linkerSettings: sharedLibraryFlags(
                 soname: "libpcsclite.so.1",
                 versionScript: "Sources/PCSCLiteLinkage/exports.map")
@@ -66,7 +70,7 @@ let package = Package(
         .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard", "VirtualReader"]),
         .target(
             name: "IFDVirtualLinkage",
-            dependencies: ["IFDVirtual"],
+            dependencies: ["IFDVirtual", "CLibraryRuntime"],
             exclude: ["exports.map"],
             linkerSettings: sharedLibraryFlags(
                 soname: "libifdvirtual.so",

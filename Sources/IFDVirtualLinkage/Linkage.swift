@@ -1,1 +1,2 @@
 import IFDVirtual
+import CLibraryRuntime

@@ -50,8 +50,8 @@ struct StatusChangeWait {
     let client: PCSCClient
     let record: ContextRecord
     let timeout: StatusChangeTimeout
-    let clock = ContinuousClock()
-    let deadline: ContinuousClock.Instant?
+    /// The end of the wait on the monotonic clock, in milliseconds; nil when infinite.
+    let deadline: Int64?
 
     init(client: PCSCClient, record: ContextRecord, timeout: StatusChangeTimeout) {
         self.client = client
@@ -61,7 +61,7 @@ struct StatusChangeWait {
         case .infinite:
             deadline = nil
         case .milliseconds(let milliseconds):
-            deadline = clock.now.advanced(by: .milliseconds(Int64(clamping: milliseconds)))
+            deadline = monotonicMilliseconds() + Int64(clamping: milliseconds)
         }
     }
 
@@ -211,8 +211,8 @@ struct StatusChangeWait {
 
     /// Sleeps up to `milliseconds`, but not past the deadline, waking early for a cancel.
     private func pause(milliseconds: Int64) throws(PCSCError) {
-        let end = clock.now.advanced(by: .milliseconds(milliseconds))
-        while clock.now < end && !isPastDeadline {
+        let end = monotonicMilliseconds() + milliseconds
+        while monotonicMilliseconds() < end && !isPastDeadline {
             usleep(UInt32(Self.cancelCheckMilliseconds * 1000))
             try throwIfCancelled()
         }
@@ -220,16 +220,21 @@ struct StatusChangeWait {
 
     private var isPastDeadline: Bool {
         guard let deadline else { return false }
-        return clock.now >= deadline
+        return monotonicMilliseconds() >= deadline
     }
 
     /// The time left for one `poll`, in milliseconds, rounded up.
     private var pollMilliseconds: Int32 {
         guard let deadline else { return Int32(Self.infiniteSliceMilliseconds) }
-        let remaining = clock.now.duration(to: deadline)
-        guard remaining > .zero else { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: milliseconds)
+        return Int32(clamping: max(0, deadline - monotonicMilliseconds()))
     }
+}
+
+/// The monotonic clock in milliseconds. The library reads `CLOCK_MONOTONIC` directly
+/// rather than through `ContinuousClock`, which would link Swift's concurrency runtime
+/// and libdispatch into libpcsclite.so.1 and make every program that loads it slower.
+func monotonicMilliseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }

@@ -26,8 +26,15 @@ public func stringifyError(_ code: LONG) -> UnsafePointer<CChar>? {
     }
 
     guard let buffer = threadErrorBuffer() else { return nil }
-    let bytes = Array(text.utf8.prefix(errorTextCapacity - 1)) + [0]
-    copy(bytes, to: buffer)
+    // Copied byte by byte rather than through an Array, which would instantiate generic
+    // metadata on the first call (measured: about 30 000 instructions).
+    let characters = buffer.assumingMemoryBound(to: UInt8.self)
+    var count = 0
+    for byte in text.utf8 where count < errorTextCapacity - 1 {
+        characters[count] = byte
+        count += 1
+    }
+    characters[count] = 0
     return UnsafePointer(buffer.assumingMemoryBound(to: CChar.self))
 }
 

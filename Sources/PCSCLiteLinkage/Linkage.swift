@@ -1,1 +1,2 @@
 import PCSCLite
+import CLibraryRuntime

@@ -17,13 +17,13 @@ public struct PCSCError: Error, RawRepresentable, Hashable, Sendable, CustomStri
 
     /// The symbolic C name, or the hexadecimal value for codes without one.
     public var description: String {
-        Self.names[rawValue] ?? "0x" + String(rawValue, radix: 16, uppercase: true)
+        Self.symbolicName(rawValue) ?? "0x" + String(rawValue, radix: 16, uppercase: true)
     }
 
     /// The text `pcsc_stringify_error` returns for this code, or nil where pcsc-lite 1.9.9
     /// has none (it then prints `Unknown error: 0x%08lX`).
     public var message: String? {
-        Self.messages[rawValue]
+        Self.messageText(rawValue)
     }
 }
 
@@ -109,66 +109,122 @@ extension PCSCError {
 extension PCSCError {
     /// Symbolic names of every code pcsc-lite 1.9.9 defines (`SCARD_E_UNEXPECTED` shares
     /// 0x8010001F with `SCARD_E_UNSUPPORTED_FEATURE`, which is the name used here).
-    static let names: [UInt32: String] = [
-        0x8010_0001: "SCARD_F_INTERNAL_ERROR", 0x8010_0002: "SCARD_E_CANCELLED",
-        0x8010_0003: "SCARD_E_INVALID_HANDLE", 0x8010_0004: "SCARD_E_INVALID_PARAMETER",
-        0x8010_0005: "SCARD_E_INVALID_TARGET", 0x8010_0006: "SCARD_E_NO_MEMORY",
-        0x8010_0007: "SCARD_F_WAITED_TOO_LONG", 0x8010_0008: "SCARD_E_INSUFFICIENT_BUFFER",
-        0x8010_0009: "SCARD_E_UNKNOWN_READER", 0x8010_000A: "SCARD_E_TIMEOUT",
-        0x8010_000B: "SCARD_E_SHARING_VIOLATION", 0x8010_000C: "SCARD_E_NO_SMARTCARD",
-        0x8010_000D: "SCARD_E_UNKNOWN_CARD", 0x8010_000E: "SCARD_E_CANT_DISPOSE",
-        0x8010_000F: "SCARD_E_PROTO_MISMATCH", 0x8010_0010: "SCARD_E_NOT_READY",
-        0x8010_0011: "SCARD_E_INVALID_VALUE", 0x8010_0012: "SCARD_E_SYSTEM_CANCELLED",
-        0x8010_0013: "SCARD_F_COMM_ERROR", 0x8010_0014: "SCARD_F_UNKNOWN_ERROR",
-        0x8010_0015: "SCARD_E_INVALID_ATR", 0x8010_0016: "SCARD_E_NOT_TRANSACTED",
-        0x8010_0017: "SCARD_E_READER_UNAVAILABLE", 0x8010_0018: "SCARD_P_SHUTDOWN",
-        0x8010_0019: "SCARD_E_PCI_TOO_SMALL", 0x8010_001A: "SCARD_E_READER_UNSUPPORTED",
-        0x8010_001B: "SCARD_E_DUPLICATE_READER", 0x8010_001C: "SCARD_E_CARD_UNSUPPORTED",
-        0x8010_001D: "SCARD_E_NO_SERVICE", 0x8010_001E: "SCARD_E_SERVICE_STOPPED",
-        0x8010_001F: "SCARD_E_UNSUPPORTED_FEATURE", 0x8010_0020: "SCARD_E_ICC_INSTALLATION",
-        0x8010_0021: "SCARD_E_ICC_CREATEORDER", 0x8010_0023: "SCARD_E_DIR_NOT_FOUND",
-        0x8010_0024: "SCARD_E_FILE_NOT_FOUND", 0x8010_0025: "SCARD_E_NO_DIR",
-        0x8010_0026: "SCARD_E_NO_FILE", 0x8010_0027: "SCARD_E_NO_ACCESS",
-        0x8010_0028: "SCARD_E_WRITE_TOO_MANY", 0x8010_0029: "SCARD_E_BAD_SEEK",
-        0x8010_002A: "SCARD_E_INVALID_CHV", 0x8010_002B: "SCARD_E_UNKNOWN_RES_MNG",
-        0x8010_002C: "SCARD_E_NO_SUCH_CERTIFICATE", 0x8010_002D: "SCARD_E_CERTIFICATE_UNAVAILABLE",
-        0x8010_002E: "SCARD_E_NO_READERS_AVAILABLE", 0x8010_002F: "SCARD_E_COMM_DATA_LOST",
-        0x8010_0030: "SCARD_E_NO_KEY_CONTAINER", 0x8010_0031: "SCARD_E_SERVER_TOO_BUSY",
-        0x8010_0065: "SCARD_W_UNSUPPORTED_CARD", 0x8010_0066: "SCARD_W_UNRESPONSIVE_CARD",
-        0x8010_0067: "SCARD_W_UNPOWERED_CARD", 0x8010_0068: "SCARD_W_RESET_CARD",
-        0x8010_0069: "SCARD_W_REMOVED_CARD", 0x8010_006A: "SCARD_W_SECURITY_VIOLATION",
-        0x8010_006B: "SCARD_W_WRONG_CHV", 0x8010_006C: "SCARD_W_CHV_BLOCKED",
-        0x8010_006D: "SCARD_W_EOF", 0x8010_006E: "SCARD_W_CANCELLED_BY_USER",
-        0x8010_006F: "SCARD_W_CARD_NOT_AUTHENTICATED",
-    ]
+    /// The symbolic name of every code pcsc-lite 1.9.9 defines (`SCARD_E_UNEXPECTED` shares
+    /// 0x8010001F with `SCARD_E_UNSUPPORTED_FEATURE`, which is the name used here). A switch
+    /// rather than a dictionary, so libpcsclite.so.1 builds no table at run time.
+    static func symbolicName(_ code: UInt32) -> String? {
+        switch code {
+        case 0x8010_0001: "SCARD_F_INTERNAL_ERROR"
+        case 0x8010_0002: "SCARD_E_CANCELLED"
+        case 0x8010_0003: "SCARD_E_INVALID_HANDLE"
+        case 0x8010_0004: "SCARD_E_INVALID_PARAMETER"
+        case 0x8010_0005: "SCARD_E_INVALID_TARGET"
+        case 0x8010_0006: "SCARD_E_NO_MEMORY"
+        case 0x8010_0007: "SCARD_F_WAITED_TOO_LONG"
+        case 0x8010_0008: "SCARD_E_INSUFFICIENT_BUFFER"
+        case 0x8010_0009: "SCARD_E_UNKNOWN_READER"
+        case 0x8010_000A: "SCARD_E_TIMEOUT"
+        case 0x8010_000B: "SCARD_E_SHARING_VIOLATION"
+        case 0x8010_000C: "SCARD_E_NO_SMARTCARD"
+        case 0x8010_000D: "SCARD_E_UNKNOWN_CARD"
+        case 0x8010_000E: "SCARD_E_CANT_DISPOSE"
+        case 0x8010_000F: "SCARD_E_PROTO_MISMATCH"
+        case 0x8010_0010: "SCARD_E_NOT_READY"
+        case 0x8010_0011: "SCARD_E_INVALID_VALUE"
+        case 0x8010_0012: "SCARD_E_SYSTEM_CANCELLED"
+        case 0x8010_0013: "SCARD_F_COMM_ERROR"
+        case 0x8010_0014: "SCARD_F_UNKNOWN_ERROR"
+        case 0x8010_0015: "SCARD_E_INVALID_ATR"
+        case 0x8010_0016: "SCARD_E_NOT_TRANSACTED"
+        case 0x8010_0017: "SCARD_E_READER_UNAVAILABLE"
+        case 0x8010_0018: "SCARD_P_SHUTDOWN"
+        case 0x8010_0019: "SCARD_E_PCI_TOO_SMALL"
+        case 0x8010_001A: "SCARD_E_READER_UNSUPPORTED"
+        case 0x8010_001B: "SCARD_E_DUPLICATE_READER"
+        case 0x8010_001C: "SCARD_E_CARD_UNSUPPORTED"
+        case 0x8010_001D: "SCARD_E_NO_SERVICE"
+        case 0x8010_001E: "SCARD_E_SERVICE_STOPPED"
+        case 0x8010_001F: "SCARD_E_UNSUPPORTED_FEATURE"
+        case 0x8010_0020: "SCARD_E_ICC_INSTALLATION"
+        case 0x8010_0021: "SCARD_E_ICC_CREATEORDER"
+        case 0x8010_0023: "SCARD_E_DIR_NOT_FOUND"
+        case 0x8010_0024: "SCARD_E_FILE_NOT_FOUND"
+        case 0x8010_0025: "SCARD_E_NO_DIR"
+        case 0x8010_0026: "SCARD_E_NO_FILE"
+        case 0x8010_0027: "SCARD_E_NO_ACCESS"
+        case 0x8010_0028: "SCARD_E_WRITE_TOO_MANY"
+        case 0x8010_0029: "SCARD_E_BAD_SEEK"
+        case 0x8010_002A: "SCARD_E_INVALID_CHV"
+        case 0x8010_002B: "SCARD_E_UNKNOWN_RES_MNG"
+        case 0x8010_002C: "SCARD_E_NO_SUCH_CERTIFICATE"
+        case 0x8010_002D: "SCARD_E_CERTIFICATE_UNAVAILABLE"
+        case 0x8010_002E: "SCARD_E_NO_READERS_AVAILABLE"
+        case 0x8010_002F: "SCARD_E_COMM_DATA_LOST"
+        case 0x8010_0030: "SCARD_E_NO_KEY_CONTAINER"
+        case 0x8010_0031: "SCARD_E_SERVER_TOO_BUSY"
+        case 0x8010_0065: "SCARD_W_UNSUPPORTED_CARD"
+        case 0x8010_0066: "SCARD_W_UNRESPONSIVE_CARD"
+        case 0x8010_0067: "SCARD_W_UNPOWERED_CARD"
+        case 0x8010_0068: "SCARD_W_RESET_CARD"
+        case 0x8010_0069: "SCARD_W_REMOVED_CARD"
+        case 0x8010_006A: "SCARD_W_SECURITY_VIOLATION"
+        case 0x8010_006B: "SCARD_W_WRONG_CHV"
+        case 0x8010_006C: "SCARD_W_CHV_BLOCKED"
+        case 0x8010_006D: "SCARD_W_EOF"
+        case 0x8010_006E: "SCARD_W_CANCELLED_BY_USER"
+        case 0x8010_006F: "SCARD_W_CARD_NOT_AUTHENTICATED"
+        default: nil
+        }
+    }
 
-    /// The texts of pcsc-lite 1.9.9's `pcsc_stringify_error`, keyed by code.
-    static let messages: [UInt32: String] = [
-        0x0000_0000: "Command successful.",
-        0x8010_0001: "Internal error.", 0x8010_0002: "Command cancelled.",
-        0x8010_0003: "Invalid handle.", 0x8010_0004: "Invalid parameter given.",
-        0x8010_0005: "Invalid target given.", 0x8010_0006: "Not enough memory.",
-        0x8010_0007: "Waited too long.", 0x8010_0008: "Insufficient buffer.",
-        0x8010_0009: "Unknown reader specified.", 0x8010_000A: "Command timeout.",
-        0x8010_000B: "Sharing violation.", 0x8010_000C: "No smart card inserted.",
-        0x8010_000D: "Unknown card.", 0x8010_000E: "Cannot dispose handle.",
-        0x8010_000F: "Card protocol mismatch.", 0x8010_0010: "Subsystem not ready.",
-        0x8010_0011: "Invalid value given.", 0x8010_0012: "System cancelled.",
-        0x8010_0013: "RPC transport error.", 0x8010_0014: "Unknown error.",
-        0x8010_0015: "Invalid ATR.", 0x8010_0016: "Transaction failed.",
-        0x8010_0017: "Reader is unavailable.", 0x8010_0019: "PCI struct too small.",
-        0x8010_001A: "Reader is unsupported.", 0x8010_001B: "Reader already exists.",
-        0x8010_001C: "Card is unsupported.", 0x8010_001D: "Service not available.",
-        0x8010_001E: "Service was stopped.", 0x8010_001F: "Feature not supported.",
-        0x8010_002E: "Cannot find a smart card reader.",
-        0x8010_0065: "Card is not supported.", 0x8010_0066: "Card is unresponsive.",
-        0x8010_0067: "Card is unpowered.", 0x8010_0068: "Card was reset.",
-        0x8010_0069: "Card was removed.", 0x8010_006A: "Access denied.",
-    ]
+    /// The texts of pcsc-lite 1.9.9's `pcsc_stringify_error`, by code.
+    static func messageText(_ code: UInt32) -> String? {
+        switch code {
+        case 0x0000_0000: "Command successful."
+        case 0x8010_0001: "Internal error."
+        case 0x8010_0002: "Command cancelled."
+        case 0x8010_0003: "Invalid handle."
+        case 0x8010_0004: "Invalid parameter given."
+        case 0x8010_0005: "Invalid target given."
+        case 0x8010_0006: "Not enough memory."
+        case 0x8010_0007: "Waited too long."
+        case 0x8010_0008: "Insufficient buffer."
+        case 0x8010_0009: "Unknown reader specified."
+        case 0x8010_000A: "Command timeout."
+        case 0x8010_000B: "Sharing violation."
+        case 0x8010_000C: "No smart card inserted."
+        case 0x8010_000D: "Unknown card."
+        case 0x8010_000E: "Cannot dispose handle."
+        case 0x8010_000F: "Card protocol mismatch."
+        case 0x8010_0010: "Subsystem not ready."
+        case 0x8010_0011: "Invalid value given."
+        case 0x8010_0012: "System cancelled."
+        case 0x8010_0013: "RPC transport error."
+        case 0x8010_0014: "Unknown error."
+        case 0x8010_0015: "Invalid ATR."
+        case 0x8010_0016: "Transaction failed."
+        case 0x8010_0017: "Reader is unavailable."
+        case 0x8010_0019: "PCI struct too small."
+        case 0x8010_001A: "Reader is unsupported."
+        case 0x8010_001B: "Reader already exists."
+        case 0x8010_001C: "Card is unsupported."
+        case 0x8010_001D: "Service not available."
+        case 0x8010_001E: "Service was stopped."
+        case 0x8010_001F: "Feature not supported."
+        case 0x8010_002E: "Cannot find a smart card reader."
+        case 0x8010_0065: "Card is not supported."
+        case 0x8010_0066: "Card is unresponsive."
+        case 0x8010_0067: "Card is unpowered."
+        case 0x8010_0068: "Card was reset."
+        case 0x8010_0069: "Card was removed."
+        case 0x8010_006A: "Access denied."
+        default: nil
+        }
+    }
 
     /// Returns the `pcsc_stringify_error` text for any 32-bit code, including success.
     public static func stringify(_ code: UInt32) -> String {
-        if let text = messages[code] { return text }
+        if let text = messageText(code) { return text }
         return "Unknown error: 0x" + hex(code, width: 8)
     }
 }
