@@ -47,21 +47,22 @@ class Settings:
     load_transmits: int
 
 
-# Iteration counts give runs of roughly 0.1-1 s per operation on a 2-core KVM guest.
+# Iteration counts give runs of roughly 0.2-1.5 s per operation, and the whole pass about
+# 7 minutes, on a 2-core KVM guest.
 FULL = Settings(
     smoke=False,
-    operation_rounds=9,
+    operation_rounds=15,
     operation_iterations={
-        "transmit-13": 5000, "transmit-255": 5000, "transaction": 4000, "context": 500,
-        "list-readers": 5000, "status-change-0": 500, "connect": 3000,
+        "transmit-13": 7500, "transmit-255": 7500, "transaction": 6000, "context": 750,
+        "list-readers": 7500, "status-change-0": 750, "connect": 4500,
     },
-    cold_start_rounds=11,
-    event_runs=6,
+    cold_start_rounds=31,
+    event_runs=8,
     events_per_run=3,
     memory_rounds=3,
     memory_clients=200,
     memory_concurrency=10,
-    load_rounds=3,
+    load_rounds=5,
     load_clients=200,
     load_transmits=1000,
 )

@@ -18,7 +18,7 @@ import time
 from environment import (BENCH_DIRECTORY, FULL, SMOKE, Bench, Library, compile_programs,
                          debian_library_directory, git_revision)
 from processes import BenchError, ProcessRegistry, start_debian_daemon, start_our_daemon
-from report import machine_facts, render_facts, render_raw, render_table
+from report import load_average, machine_facts, render_facts, render_raw, render_table
 from row_cold_start import measure_cold_start
 from row_events import measure_events
 from row_load import measure_load
@@ -112,6 +112,7 @@ def main():
     settings = SMOKE if arguments.smoke else FULL
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(f"bench: stopped by signal {number}"))
 
+    load_before = load_average()
     work = tempfile.mkdtemp(prefix="pcsc-bench.")
     registry = ProcessRegistry()
     status = 0
@@ -124,7 +125,7 @@ def main():
             virtual_handler=os.path.join(build, "lib", "libifdvirtual.so"))
         lines, load_errors = run_rows(bench)
 
-        facts = machine_facts(git_revision())
+        facts = machine_facts(git_revision(), load_before)
         table = render_table(lines)
         print(f"\n{render_facts(facts)}\n\n{table}\n")
         for path in write_results(settings.smoke, facts, table, render_raw(bench.raw)):

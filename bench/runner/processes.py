@@ -174,8 +174,17 @@ def start_debian_daemon(registry, handler_path, directory, *, activated=False, h
     return daemon
 
 
-def resident_kib(pid):
-    """Returns VmRSS and VmHWM of process `pid` in KiB, from /proc/PID/status."""
+@dataclass(frozen=True)
+class Memory:
+    """Memory figures of a process in KiB, from /proc/PID/status."""
+
+    resident: int
+    peak: int
+    anonymous: int
+
+
+def memory_of(pid):
+    """Reads VmRSS, VmHWM and RssAnon of process `pid`."""
     fields = {}
     try:
         status = open(f"/proc/{pid}/status")
@@ -184,11 +193,11 @@ def resident_kib(pid):
     with status:
         for line in status:
             name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
+            if name in ("VmRSS", "VmHWM", "RssAnon"):
                 fields[name] = int(value.split()[0])
-    if "VmRSS" not in fields:
-        raise BenchError(f"/proc/{pid}/status has no VmRSS line")
-    return fields["VmRSS"], fields.get("VmHWM", fields["VmRSS"])
+    if len(fields) != 3:
+        raise BenchError(f"/proc/{pid}/status lacks one of VmRSS, VmHWM, RssAnon")
+    return Memory(fields["VmRSS"], fields["VmHWM"], fields["RssAnon"])
 
 
 def executable_of(pid):

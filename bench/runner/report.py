@@ -59,7 +59,10 @@ def format_duration(nanoseconds):
 
 
 def format_ratio(ratio):
-    return "—" if ratio is None else f"{ratio:.2f}×"
+    if ratio is None:
+        return "—"
+    # Two significant digits for small ratios, so 0.0014 does not print as 0.00.
+    return f"{ratio:.2g}×" if ratio < 0.1 else f"{ratio:.2f}×"
 
 
 def render_table(lines):
@@ -78,7 +81,12 @@ def command_output(arguments):
         return ""
 
 
-def machine_facts(revision):
+def load_average():
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+def machine_facts(revision, load_before):
     cpu = "unknown"
     with open("/proc/cpuinfo") as cpuinfo:
         for line in cpuinfo:
@@ -99,6 +107,7 @@ def machine_facts(revision):
         ("Debian", debian),
         ("Swift", swift_version[0] if swift_version else "unknown"),
         ("pcsc-lite", pcsc_lite or "unknown"),
+        ("Load average (1, 5, 15 min)", f"{load_before} before the run, {load_average()} after it"),
         ("Revision", revision),
     ]
 

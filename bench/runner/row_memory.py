@@ -4,14 +4,14 @@ import os
 import subprocess
 import time
 
-from processes import (DEBIAN_PCSCD, BenchError, executable_of, resident_kib, start_debian_daemon,
-                       start_our_daemon)
+from processes import DEBIAN_PCSCD, BenchError, executable_of, memory_of, start_debian_daemon, start_our_daemon
 from report import Line, format_ratio, format_value, median, paired_ratio
 
 # Time a fresh daemon gets to finish start-up work, and a used one to reap its client
-# threads, before VmRSS is read.
+# threads, before its memory is read.
 SETTLE_SECONDS = 2.0
 SESSION_TIMEOUT = 120
+VARIANTS = ("ours", "debian", "debian-echo")
 
 
 def check_daemon(daemon, expected):
@@ -41,7 +41,7 @@ def run_sessions(bench, library, daemon, **extra_environment):
 
 
 def memory_once(bench, variant, index):
-    """Returns (idle VmRSS, VmRSS after the sessions, VmHWM) in KiB of a fresh daemon."""
+    """Returns the Memory of a fresh daemon idle and after the client sessions."""
     directory = bench.directory(f"memory-{variant}-{index}")
     extra = {}
     if variant == "ours":
@@ -58,48 +58,55 @@ def memory_once(bench, variant, index):
     try:
         time.sleep(SETTLE_SECONDS)
         check_daemon(daemon, expected)
-        idle, _ = resident_kib(daemon.pid)
+        idle = memory_of(daemon.pid)
         run_sessions(bench, library, daemon, **extra)
         time.sleep(SETTLE_SECONDS)
-        used, peak = resident_kib(daemon.pid)
+        used = memory_of(daemon.pid)
     finally:
         bench.registry.stop(daemon.process)
-    return idle, used, peak
+    return idle, used
+
+
+def describe(samples, field):
+    """Formats the median of one Memory field for each variant."""
+    values = {name: median([getattr(sample, field) for sample in runs]) for name, runs in samples.items()}
+    return (f"ours {format_value(values['ours'], 'KiB')}, Debian's {format_value(values['debian'], 'KiB')},"
+            f" C echo handler {format_value(values['debian-echo'], 'KiB')}")
 
 
 def measure_memory(bench):
-    rounds = bench.settings.memory_rounds
-    results = {name: [] for name in ("ours", "debian", "debian-echo")}
-    for index in range(rounds):
+    results = {name: [] for name in VARIANTS}
+    for index in range(bench.settings.memory_rounds):
         for name in results:
             results[name].append(memory_once(bench, name, index))
 
-    clients = bench.settings.memory_clients
     lines = []
     for position, label in ((0, "Daemon RSS, idle, one reader"),
-                            (1, f"Daemon RSS after {clients} client sessions")):
-        values = {name: [sample[position] for sample in samples] for name, samples in results.items()}
-        for name, samples in values.items():
-            bench.record("6", f"{label}, {name} (KiB)", samples)
-        ours, debian, echo = values["ours"], values["debian"], values["debian-echo"]
+                            (1, f"Daemon RSS after {bench.settings.memory_clients} client sessions")):
+        samples = {name: [sample[position] for sample in runs] for name, runs in results.items()}
+        resident = {name: [memory.resident for memory in runs] for name, runs in samples.items()}
+        for name, values in resident.items():
+            bench.record("6", f"{label}, {name} (VmRSS KiB)", values)
+        ours, debian, echo = resident["ours"], resident["debian"], resident["debian-echo"]
+
         details = (f"Debian's pcscd with the C echo handler instead of the Swift one:"
-                   f" {format_value(median(echo), 'KiB')} ({format_ratio(paired_ratio(ours, echo))})")
+                   f" {format_value(median(echo), 'KiB')} ({format_ratio(paired_ratio(ours, echo))});"
+                   f" anonymous (RssAnon): {describe(samples, 'anonymous')}")
         if position == 1:
-            peaks = {name: median([sample[2] for sample in samples]) for name, samples in results.items()}
-            details += (f"; peak (VmHWM): ours {format_value(peaks['ours'], 'KiB')},"
-                        f" Debian's {format_value(peaks['debian'], 'KiB')},"
-                        f" C echo handler {format_value(peaks['debian-echo'], 'KiB')};"
+            details += (f"; peak (VmHWM): {describe(samples, 'peak')};"
                         f" {bench.settings.memory_concurrency} sessions at a time")
         lines.append(Line("6", label, "KiB", median(ours), median(debian), paired_ratio(ours, debian), details))
     return lines
 
 
 def measure_memory_after_load(bench):
-    """Reads VmRSS of the long-running daemons after the load test (row 7)."""
+    """Reads the memory of the long-running daemons after the load test (row 7)."""
     time.sleep(SETTLE_SECONDS)
-    ours, ours_peak = resident_kib(bench.daemons["ours"].pid)
-    debian, debian_peak = resident_kib(bench.daemons["debian"].pid)
-    bench.record("6", "RSS after load, ours and Debian's (KiB)", [ours, debian])
-    details = (f"the daemons of rows 1, 2 and 7 after all their runs; peak (VmHWM): ours"
-               f" {format_value(ours_peak, 'KiB')}, Debian's {format_value(debian_peak, 'KiB')}")
-    return Line("6", "Daemon RSS after the load test (row 7)", "KiB", ours, debian, ours / debian, details)
+    ours = memory_of(bench.daemons["ours"].pid)
+    debian = memory_of(bench.daemons["debian"].pid)
+    bench.record("6", "VmRSS after load, ours and Debian's (KiB)", [ours.resident, debian.resident])
+    details = (f"the daemons of rows 1, 2 and 7 after all their runs; anonymous (RssAnon): ours"
+               f" {format_value(ours.anonymous, 'KiB')}, Debian's {format_value(debian.anonymous, 'KiB')};"
+               f" peak (VmHWM): ours {format_value(ours.peak, 'KiB')}, Debian's {format_value(debian.peak, 'KiB')}")
+    return Line("6", "Daemon RSS after the load test (row 7)", "KiB", ours.resident, debian.resident,
+                ours.resident / debian.resident, details)
