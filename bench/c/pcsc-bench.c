@@ -33,7 +33,7 @@
 
 #include "bench-common.h"
 
-/* The virtual card's ECHO command: 80 10 00 00 Lc data, answered with data + 90 00. */
+/* The virtual card's ECHO command is 80 10 00 00 Lc data, and its response is data + 90 00. */
 #define ECHO_HEADER_LENGTH 5
 
 typedef struct {

@@ -1,7 +1,7 @@
 /*
  * The floor for a PC/SC round trip: two processes on a connected UNIX stream socket
- * (socketpair + fork), the client sending REQUEST bytes and the server answering REPLY
- * bytes, one blocking write and one read loop per direction.
+ * (socketpair + fork). The client sends REQUEST bytes and the server replies with REPLY
+ * bytes, with one blocking write and one read loop per direction.
  *
  * Usage: socket-floor REQUEST_BYTES REPLY_BYTES ITERATIONS
  * Prints "iterations=N ns_per_op=X" after ITERATIONS / 10 untimed warm-up round trips.

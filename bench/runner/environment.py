@@ -1,4 +1,4 @@
-"""What every row needs: iteration counts, the two client libraries, the compiled
+"""Shared set-up of the rows: iteration counts, the two client libraries, the compiled
 benchmark programs and the daemons that stay up between rows."""
 import os
 import subprocess
@@ -23,7 +23,7 @@ OPERATIONS = [
 ]
 
 # Request and reply sizes of the floor for each operation: the transmit operations use
-# their APDU and response sizes (ECHO answers its data field plus 90 00), the others
+# their APDU and response sizes (ECHO returns its data field plus 90 00), the others
 # the small size.
 FLOOR_SIZES = {"transmit-255": (255, 252)}
 SMALL_FLOOR_SIZE = (13, 10)

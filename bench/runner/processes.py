@@ -17,7 +17,7 @@ DEBIAN_PCSCD_RUN_DIRECTORY = "/run/pcscd"
 
 
 class BenchError(Exception):
-    """A measurement could not be taken: a program failed, timed out or printed nonsense."""
+    """A measurement could not be taken: a program failed, timed out or printed unexpected output."""
 
 
 class ProcessRegistry:
@@ -104,7 +104,7 @@ class Daemon:
 def start_our_daemon(registry, build, directory, *, activated=False):
     """Starts our pcscd with one virtual reader and its control socket in `directory`.
 
-    With `activated`, systemd-socket-activate holds the socket and starts pcscd on the first
+    With `activated`, systemd-socket-activate owns the socket and starts pcscd on the first
     connection, and this function returns as soon as the socket file exists. Otherwise it
     returns when the daemon accepts connections and the control socket exists.
     """
