@@ -54,14 +54,23 @@ class ProcessRegistry:
             self.stop(process, timeout=5)
 
 
-def wait_for_connection(path, limit=10.0):
-    """Waits until something accepts connections on the UNIX socket `path`.
+def check_running(process, waiting_for):
+    """Raises BenchError when `process` (if given) has already exited."""
+    if process is not None and process.poll() is not None:
+        raise BenchError(
+            f"process {process.pid} exited with status {process.returncode} while waiting for {waiting_for}")
+
+
+def wait_for_connection(path, limit=10.0, process=None):
+    """Waits until something accepts connections on the UNIX socket `path`, failing early
+    when `process` exits.
 
     Each attempt is a real connection, so on a socket-activated socket the first one
     starts the daemon.
     """
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        check_running(process, f"connections on {path}")
         probe = socket.socket(socket.AF_UNIX)
         try:
             probe.connect(path)
@@ -73,10 +82,12 @@ def wait_for_connection(path, limit=10.0):
     raise BenchError(f"nothing accepts connections on {path} after {limit:.0f} s")
 
 
-def wait_for_socket_file(path, limit=10.0):
-    """Waits until `path` exists as a socket file, without connecting to it."""
+def wait_for_socket_file(path, limit=10.0, process=None):
+    """Waits until `path` exists as a socket file, without connecting to it, failing early
+    when `process` exits."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        check_running(process, f"socket file {path}")
         try:
             if stat.S_ISSOCK(os.stat(path).st_mode):
                 return
@@ -122,10 +133,10 @@ def start_our_daemon(registry, build, directory, *, activated=False):
         process = registry.start(arguments, env=env, stdout=log, stderr=subprocess.STDOUT)
     daemon = Daemon("our pcscd", socket_path, control_path, log_path, process)
     if activated:
-        wait_for_socket_file(socket_path)
+        wait_for_socket_file(socket_path, process=process)
     else:
-        wait_for_connection(socket_path)
-        wait_for_socket_file(control_path)
+        wait_for_connection(socket_path, process=process)
+        wait_for_socket_file(control_path, process=process)
     return daemon
 
 
@@ -166,11 +177,11 @@ def start_debian_daemon(registry, handler_path, directory, *, activated=False, h
     with open(log_path, "wb") as log:
         process = registry.start(["unshare", "-m", "sh", "-c", command], stdout=log, stderr=subprocess.STDOUT)
     daemon = Daemon(label, socket_path, control_path, log_path, process)
-    wait_for_socket_file(socket_path)
+    wait_for_socket_file(socket_path, process=process)
     if not activated:
-        wait_for_connection(socket_path)
+        wait_for_connection(socket_path, process=process)
         if has_control_socket:
-            wait_for_socket_file(control_path)
+            wait_for_socket_file(control_path, process=process)
     return daemon
 
 
