@@ -82,7 +82,12 @@ let package = Package(
             name: "PCSCDaemon",
             dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
         ),
-        .executableTarget(name: "pcscd", dependencies: ["PCSCDaemon"]),
+        .executableTarget(
+            name: "pcscd",
+            dependencies: ["PCSCDaemon"],
+            // lld with packed relative relocations: fewer instructions in ld.so at every start.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
+        ),
         // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
 

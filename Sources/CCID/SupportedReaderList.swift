@@ -59,6 +59,16 @@ public struct SupportedReaderList: Sendable, Hashable {
         }
     }
 
+    /// Builds the list from entries in order; the first entry of a VID:PID names it.
+    init(entries: [Entry]) {
+        for entry in entries {
+            if firstEntryIndex[entry.product] == nil {
+                firstEntryIndex[entry.product] = self.entries.count
+            }
+            self.entries.append(entry)
+        }
+    }
+
     /// Reads and parses a reader list file, such as the `supported_readers.txt` shipped
     /// with the daemon.
     public init(contentsOfFile path: String) throws(ReaderListError) {

@@ -12,14 +12,19 @@ import USBTransport
 /// Tests and the daemon's control socket change the device through `insertCard`,
 /// `removeCard`, `detach` and `injectFault`.
 ///
-/// Thread safety: all state sits behind one `Mutex`. Blocked reads wait on a condition
-/// variable and wake on every change, so any number of threads may call in at once.
+/// Thread safety: all state sits behind one `Mutex`. Blocked reads wait on condition
+/// variables, so any number of threads may call in at once. Bulk and interrupt readers
+/// wait on separate ones: a command written to the bulk pipe must not wake the thread
+/// parked on the interrupt endpoint, which measurably slowed every exchange.
 public final class VirtualCCIDDevice: USBDevice {
     public let info: USBDeviceInfo
     public let configuration: VirtualReaderConfiguration
 
     private let state: Mutex<VirtualDeviceState>
-    private let signal = WaitSignal()
+    /// Wakes bulk-IN readers: a command was written, aborted, or the device changed.
+    private let bulkSignal = WaitSignal()
+    /// Wakes interrupt-IN readers: a card moved, or the device changed.
+    private let interruptSignal = WaitSignal()
 
     public init(configuration: VirtualReaderConfiguration = VirtualReaderConfiguration()) {
         self.configuration = configuration
@@ -52,7 +57,7 @@ public final class VirtualCCIDDevice: USBDevice {
     /// Unplugs the device: waiting and later transfers fail with `USBError.noDevice`.
     public func detach() {
         state.withLock { $0.detach() }
-        signal.broadcast()
+        wakeAll()
     }
 
     /// True once the device was detached, by `detach()` or by the gone-mid-transfer fault.
@@ -74,8 +79,13 @@ public final class VirtualCCIDDevice: USBDevice {
                 return .failure(error)
             }
         }
-        signal.broadcast()
+        wakeAll()
         try result.get()
+    }
+
+    private func wakeAll() {
+        bulkSignal.broadcast()
+        interruptSignal.broadcast()
     }
 
     // MARK: USBDevice
@@ -103,8 +113,13 @@ public final class VirtualCCIDDevice: USBDevice {
         guard endpoint == VirtualCCIDDescriptors.bulkOutEndpoint else { throw Self.endpointNotFound(endpoint) }
 
         let now = MonotonicClock.now
-        state.withLock { $0.write(data, now: now) }
-        signal.broadcast()
+        let gone = state.withLock { state in
+            state.write(data, now: now)
+            return state.isGone
+        }
+        // A command can arm the gone-mid-transfer fault's unplug, which interrupt
+        // readers must see too.
+        if gone { wakeAll() } else { bulkSignal.broadcast() }
         return data.count
     }
 
@@ -112,7 +127,7 @@ public final class VirtualCCIDDevice: USBDevice {
         try checkPresent()
         guard endpoint == VirtualCCIDDescriptors.bulkInEndpoint else { throw Self.endpointNotFound(endpoint) }
 
-        let message = try waitFor(timeoutMilliseconds: timeoutMilliseconds) { state, now in
+        let message = try waitFor(timeoutMilliseconds: timeoutMilliseconds, on: bulkSignal) { state, now in
             switch state.read(now: now) {
             case .frame(let bytes): .ready(bytes)
             case .wait(let until): .notBefore(until)
@@ -128,7 +143,7 @@ public final class VirtualCCIDDevice: USBDevice {
             throw Self.endpointNotFound(endpoint)
         }
 
-        let message = try waitFor(timeoutMilliseconds: timeoutMilliseconds) { state, _ in
+        let message = try waitFor(timeoutMilliseconds: timeoutMilliseconds, on: interruptSignal) { state, _ in
             state.takeNotification().map(WaitStep.ready) ?? .notBefore(nil)
         }
         guard message.count <= maxLength else { throw .overflow }
@@ -145,7 +160,7 @@ public final class VirtualCCIDDevice: USBDevice {
         case (0x21, 0x01):
             let now = MonotonicClock.now
             state.withLock { $0.requestAbort(slot: Int(value & 0xFF), now: now) }
-            signal.broadcast()
+            bulkSignal.broadcast()
             return []
 
         case (0xA1, 0x02):
@@ -168,7 +183,7 @@ public final class VirtualCCIDDevice: USBDevice {
 
     public func close() {
         state.withLock { $0.close() }
-        signal.broadcast()
+        wakeAll()
     }
 
     /// Opens the device again after `close()`, as libusb can open a device it closed.
@@ -191,7 +206,7 @@ public final class VirtualCCIDDevice: USBDevice {
     /// Blocks until `step` returns bytes, the timeout expires (`.timeout`), the device goes
     /// away (`.noDevice`) or it is closed (`.cancelled`).
     private func waitFor(
-        timeoutMilliseconds: UInt32, _ step: (inout VirtualDeviceState, UInt64) -> WaitStep
+        timeoutMilliseconds: UInt32, on signal: WaitSignal, _ step: (inout VirtualDeviceState, UInt64) -> WaitStep
     ) throws(USBError) -> [UInt8] {
         let deadline = MonotonicClock.deadline(afterMilliseconds: timeoutMilliseconds)
 

@@ -1,5 +1,4 @@
 import PCSCTypes
-import Synchronization
 
 /// Limits on client resources (pcscd's -t, -s and -r options).
 public struct ClientLimits: Sendable, Equatable {
@@ -20,9 +19,9 @@ final class Daemon: Sendable {
     let handles = HandleAllocator()
     let limits: ClientLimits
     /// Which connection owns each context, for `SCARD_CANCEL` from another connection.
-    private let contexts = Mutex([UInt32: ClientConnection]())
+    private let contexts = Locked([UInt32: ClientConnection]())
     /// Open connections, to name the client that holds a card in log lines.
-    private let connections = Mutex([ConnectionID: ClientConnection]())
+    private let connections = Locked([ConnectionID: ClientConnection]())
 
     init(limits: ClientLimits) {
         let notifier = EventNotifier()

@@ -1,5 +1,4 @@
 import PCSCTypes
-import Synchronization
 
 /// Connections waiting for the next reader event (`CMD_WAIT_READER_STATE_CHANGE`).
 ///
@@ -7,7 +6,7 @@ import Synchronization
 /// the list. After each registration exactly one 8-byte message reaches the connection:
 /// the event signal, a cancel signal, or the reply to its STOP request.
 final class EventNotifier: Sendable {
-    private let registered = Mutex([ConnectionID: ClientConnection]())
+    private let registered = Locked([ConnectionID: ClientConnection]())
 
     func register(_ connection: ClientConnection) {
         registered.withLock { $0[connection.id] = connection }

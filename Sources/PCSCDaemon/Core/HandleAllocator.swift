@@ -1,9 +1,8 @@
-import Synchronization
 
 /// Hands out context and card handles: random positive 31-bit values, never 0, unique
 /// among all live handles of the daemon, so no client can predict or reuse another's.
 final class HandleAllocator: Sendable {
-    private let live = Mutex(Set<UInt32>())
+    private let live = Locked(Set<UInt32>())
 
     func allocate() -> UInt32 {
         live.withLock { live in

@@ -1,6 +1,5 @@
 import PCSCTypes
 import PCSCWire
-import Synchronization
 
 /// Every reader the daemon serves, at its reader-array index, plus the card handles that
 /// point to them and the reader add/remove counter of protocol 4:5.
@@ -22,7 +21,7 @@ final class ReaderRegistry: Sendable {
         var capacity = PCSCLimits.fixedReaderArrayCount
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let onChange: @Sendable () -> Void
 
     init(onChange: @escaping @Sendable () -> Void) {

@@ -1,6 +1,5 @@
 import PCSCTypes
 import PCSCWire
-import Synchronization
 
 /// One PC/SC reader: a slot of a reader device, with its published state, its card
 /// handles, and a lock that serialises every driver call on it.
@@ -12,8 +11,8 @@ final class ReaderSlot: Sendable {
     let driver: any SlotDriver
     /// The PC/SC reader array index this slot is published at.
     let index: Int
-    private let io = Mutex(())
-    private let state = Mutex(SlotState())
+    private let io = Locked(())
+    private let state = Locked(SlotState())
     private let onChange: @Sendable () -> Void
 
     /// How long a server-side wait for another handle's transaction sleeps between checks.

@@ -1,6 +1,5 @@
 import CCID
 import Glibc
-import Synchronization
 import USBTransport
 import VirtualReader
 
@@ -21,10 +20,11 @@ final class ReaderManager: Sendable {
 
     let daemon: Daemon
     let options: DaemonOptions
-    let naming: ReaderNaming
-    let state = Mutex(State())
+    /// Reader naming with libccid's list, read when the first reader appears.
+    private let namingCache = Locked<ReaderNaming?>(nil)
+    let state = Locked(State())
     let usb: LibUSBContext?
-    private let controlServer = Mutex<ControlSocketServer?>(nil)
+    private let controlServer = Locked<ControlSocketServer?>(nil)
 
     /// How long a monitor waits for a slot-change notification before checking whether
     /// it should stop.
@@ -33,10 +33,6 @@ final class ReaderManager: Sendable {
     init(daemon: Daemon, options: DaemonOptions) {
         self.daemon = daemon
         self.options = options
-        self.naming = ReaderNaming(
-            readerList: SupportedReaderList.installedBundles(),
-            includesInterfaceName: !options.readerNameWithoutInterface,
-            includesSerialNumber: !options.readerNameWithoutSerial)
         do {
             usb = try LibUSBContext()
         } catch {
@@ -92,6 +88,18 @@ final class ReaderManager: Sendable {
             added.append(device)
         }
         return added
+    }
+
+    var naming: ReaderNaming {
+        namingCache.withLock { cache in
+            if let naming = cache { return naming }
+            let naming = ReaderNaming(
+                readerList: SupportedReaderList.installedBundles(),
+                includesInterfaceName: !options.readerNameWithoutInterface,
+                includesSerialNumber: !options.readerNameWithoutSerial)
+            cache = naming
+            return naming
+        }
     }
 
     private func baseName(of reader: CCIDReader) -> String {

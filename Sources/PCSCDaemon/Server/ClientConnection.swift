@@ -2,7 +2,6 @@ import CPosix
 import Glibc
 import PCSCTypes
 import PCSCWire
-import Synchronization
 
 /// One client socket: its session state and the rules for writing to it.
 ///
@@ -45,8 +44,8 @@ final class ClientConnection: Sendable {
     let peer: (pid: Int32, uid: UInt32)
     /// The peer's process name (`/proc/PID/comm`), for log lines.
     let processName: String
-    private let output = Mutex(OutputState())
-    let session = Mutex(Session())
+    private let output = Locked(OutputState())
+    let session = Locked(Session())
 
     init(id: ConnectionID, socket: UnixSocket) {
         self.id = id

@@ -30,6 +30,13 @@ enum ProtocolViolation: Error, CustomStringConvertible {
 struct RequestHandler {
     let daemon: Daemon
     let connection: ClientConnection
+    let reader: BufferedReader
+
+    init(daemon: Daemon, connection: ClientConnection) {
+        self.daemon = daemon
+        self.connection = connection
+        self.reader = BufferedReader(fd: connection.socket.fd)
+    }
 
     /// Requests naming other connections' card handles before the connection is closed;
     /// handles are random 31-bit values, so this stops guessing without hurting clients.
@@ -40,7 +47,7 @@ struct RequestHandler {
         defer { cleanUp() }
         while true {
             do {
-                let header = RequestHeader(decoding: try connection.socket.readExactly(RequestHeader.size))
+                let header = RequestHeader(decoding: try reader.read(RequestHeader.size))
                 try handle(header)
             } catch let error as SocketError {
                 if error != .closed && error != .reset {
@@ -64,7 +71,7 @@ struct RequestHandler {
         guard header.size == UInt32(command.bodySize) || command.bodySize == 0 else {
             throw ProtocolViolation.wrongSize(command: command, size: header.size)
         }
-        let body = try connection.socket.readExactly(command.bodySize)
+        let body = try reader.read(command.bodySize)
 
         connection.beginCommand()
         var releasesHold = command != .getReadersStateSize && command != .waitReaderStateChange
@@ -330,7 +337,7 @@ struct RequestHandler {
             throw ProtocolViolation.lengthTooLarge(
                 command: .transmit, field: "cbSendLength", value: request.sendLength, limit: PCSCLimits.maxBufferSizeExtended)
         }
-        let apdu = try connection.socket.readExactly(Int(request.sendLength))
+        let apdu = try reader.read(Int(request.sendLength))
         var reply = request
         var data: [UInt8] = []
         reply.receiveLength = 0
@@ -361,7 +368,7 @@ struct RequestHandler {
             throw ProtocolViolation.lengthTooLarge(
                 command: .control, field: "cbSendLength", value: request.sendLength, limit: PCSCLimits.maxBufferSizeExtended)
         }
-        let input = try connection.socket.readExactly(Int(request.sendLength))
+        let input = try reader.read(Int(request.sendLength))
         var reply = request
         var data: [UInt8] = []
         reply.bytesReturned = 0

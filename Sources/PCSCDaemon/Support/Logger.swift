@@ -1,6 +1,5 @@
 import CSystemd
 import Glibc
-import Synchronization
 
 /// Severity of a log line, ordered from most to least verbose (pcscd's -d, -i, -e, -C).
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
@@ -58,8 +57,8 @@ public final class Logger: Sendable {
 
     public static let shared = Logger()
 
-    private let configuration = Mutex(Configuration())
-    private let repeats = Mutex([String: RepeatCounter]())
+    private let configuration = Locked(Configuration())
+    private let repeats = Locked([String: RepeatCounter]())
     private let burst = 5
     private let windowMilliseconds: Int64 = 10_000
 

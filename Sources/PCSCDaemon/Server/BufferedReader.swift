@@ -1,0 +1,62 @@
+import Glibc
+import PCSCWire
+
+/// Reads requests from a client socket through one buffer, so that a request whose header,
+/// struct and payload arrive together costs one `recv` instead of three.
+final class BufferedReader {
+    private let fd: Int32
+    private let storage: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+
+    /// Large enough for a TRANSMIT request with a maximal APDU (8 + 32 + 65 548 bytes).
+    static let capacity = 8 + 32 + 65_548 + 1024
+
+    init(fd: Int32) {
+        self.fd = fd
+        storage = .allocate(byteCount: Self.capacity, alignment: 8)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// Returns the next `count` bytes, waiting for them as needed.
+    func read(_ count: Int) throws(SocketError) -> [UInt8] {
+        precondition(count <= Self.capacity, "request part of \(count) bytes exceeds the buffer")
+        while end - start < count {
+            try fill(atLeast: count)
+        }
+        let bytes = Array(storage[start..<start + count])
+        start += count
+        if start == end {
+            start = 0
+            end = 0
+        }
+        return bytes
+    }
+
+    /// Receives whatever the client has sent, after moving unread bytes to the front when
+    /// the request would not fit behind them.
+    private func fill(atLeast count: Int) throws(SocketError) {
+        if start + count > Self.capacity {
+            let unread = end - start
+            storage.baseAddress!.copyMemory(from: storage.baseAddress! + start, byteCount: unread)
+            start = 0
+            end = unread
+        }
+        while true {
+            let received = recv(fd, storage.baseAddress! + end, Self.capacity - end, 0)
+            if received > 0 {
+                end += received
+                return
+            }
+            if received == 0 { throw .closed }
+            switch errno {
+            case EINTR: continue
+            case ECONNRESET: throw .reset
+            default: throw .system(call: "recv", errno: errno)
+            }
+        }
+    }
+}
