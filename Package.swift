@@ -85,8 +85,16 @@ let package = Package(
         .executableTarget(
             name: "pcscd",
             dependencies: ["PCSCDaemon"],
-            // lld with packed relative relocations: fewer instructions in ld.so at every start.
-            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
+            // lld with packed relative relocations and unused sections dropped: fewer
+            // instructions in ld.so at every start; libstdc++ linked statically (through
+            // the linker scripts found first on the search path) saves its 0.9 MiB of RSS.
+            linkerSettings: [
+                .unsafeFlags([
+                    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                    "-Xlinker", "--gc-sections",
+                    "-L", "Sources/PCSCLiteLinkage/static-libraries",
+                ])
+            ]
         ),
         // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
