@@ -17,6 +17,8 @@ final class ClientConnection: Sendable {
         /// this monotonic time in milliseconds, whichever comes first.
         var holdUntil: Int64?
         var pendingSignal: UInt32?
+        /// Set before the socket is closed: its descriptor number may be reused at once.
+        var isClosed = false
     }
 
     /// How long signals wait after a 4:6 WAIT for the state requests that follow it.
@@ -85,16 +87,27 @@ final class ClientConnection: Sendable {
         }
         if let flushAt {
             // Nothing else wakes this connection when its client only waits.
-            spawnThread(name: "signal \(id)", stackSize: 64 * 1024) { [self] in
-                sleep(milliseconds: Int(max(0, flushAt - monotonicMilliseconds())) + 1)
-                output.withLock { flushIfAllowed(&$0) }
-            }
+            DelayedSignals.shared.schedule(self, at: flushAt)
+        }
+    }
+
+    /// Writes a held signal whose hold time has passed.
+    func flushHeldSignal() {
+        output.withLock { flushIfAllowed(&$0) }
+    }
+
+    /// Closes the socket; signals that arrive later are dropped.
+    func close() {
+        output.withLock { state in
+            state.isClosed = true
+            state.pendingSignal = nil
+            socket.close()
         }
     }
 
     /// Writes the pending signal unless a command is running or the hold is still active.
     private func flushIfAllowed(_ state: inout OutputState) {
-        guard !state.busy, let rv = state.pendingSignal else { return }
+        guard !state.isClosed, !state.busy, let rv = state.pendingSignal else { return }
         if let until = state.holdUntil {
             guard monotonicMilliseconds() >= until else { return }
             state.holdUntil = nil

@@ -516,7 +516,7 @@ struct RequestHandler {
         dropCards()
         let context = connection.session.withLock { $0.context }
         if context != 0 { daemon.unregisterContext(context) }
-        connection.socket.close()
+        connection.close()
         log.debug("\(connection.label): disconnected")
     }
 }

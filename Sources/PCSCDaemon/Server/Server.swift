@@ -144,13 +144,22 @@ final class Server: @unchecked Sendable {
         log.debug("\(connection.label): connected")
         let daemon = self.daemon
         daemon.connectionOpened(connection)
-        spawnThread(name: "client \(id)") { [self] in
+        let started = spawnThread(name: "client \(id)") { [self] in
             RequestHandler(daemon: daemon, connection: connection).run()
-            daemon.connectionClosed(connection)
-            activeConnections.subtract(1, ordering: .acquiringAndReleasing)
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
+            connectionEnded(connection)
         }
+        if !started {
+            log.error("\(connection.label): refused, no thread for it")
+            connection.close()
+            connectionEnded(connection)
+        }
+    }
+
+    private func connectionEnded(_ connection: ClientConnection) {
+        daemon.connectionClosed(connection)
+        activeConnections.subtract(1, ordering: .acquiringAndReleasing)
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
     }
 
     /// Returns an exit status for terminating signals, nil otherwise.

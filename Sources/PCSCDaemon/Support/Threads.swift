@@ -1,11 +1,14 @@
 import CPosix
 import Glibc
 
-/// Starts a detached POSIX thread running `body`.
+/// Starts a detached POSIX thread running `body`; returns false when the system refuses
+/// a new thread (for example at a `TasksMax=` or `RLIMIT_NPROC` limit), after logging it.
 ///
 /// The daemon uses plain threads: one per client connection (blocking socket reads keep
-/// request handling simple and fast) and one per reader device monitor.
-func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) {
+/// request handling simple and fast), one per reader device monitor, and one that writes
+/// delayed event signals.
+@discardableResult
+func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void
         let name: String
@@ -31,8 +34,10 @@ func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @S
     }, box)
     if result != 0 {
         Unmanaged<Box>.fromOpaque(box).release()
-        fatalError("pthread_create failed for thread \(name): \(String(cString: strerror(result)))")
+        log.error("Cannot start thread \(name): \(String(cString: strerror(result)))")
+        return false
     }
+    return true
 }
 
 /// Sleeps for `milliseconds`, resuming after signals.
