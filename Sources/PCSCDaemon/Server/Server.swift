@@ -19,6 +19,10 @@ final class Server: @unchecked Sendable {
     private let signalFD: Int32
     private let timerFD: Int32
     private let wakeFD: Int32
+    /// A spare descriptor, given up to accept and refuse a client when the daemon has run
+    /// out of descriptors; without it the listening socket stays readable and the event
+    /// loop would spin.
+    private var reserveFD: Int32
     private let activeConnections = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
 
@@ -48,6 +52,7 @@ final class Server: @unchecked Sendable {
         signalFD = signalfd(-1, &set, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
 
         let flags = fcntl(listener.fd, F_GETFL)
         _ = fcntl(listener.fd, F_SETFL, flags | O_NONBLOCK)
@@ -105,6 +110,9 @@ final class Server: @unchecked Sendable {
     private func finishIdleExit() -> Int32? {
         if !listener.isInherited {
             listener.removeCreatedFile()
+            // A client that looked the path up just before the unlink may still be
+            // connecting; give it a moment to land in the queue.
+            sleep(milliseconds: 20)
         }
         if listener.hasPendingConnection {
             log.info("A client connected at the idle timeout; serving it before exiting")
@@ -119,14 +127,33 @@ final class Server: @unchecked Sendable {
         while true {
             let fd = cposix_accept_cloexec(listener.fd)
             if fd < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN && errno != EWOULDBLOCK {
+                switch errno {
+                case EINTR:
+                    continue
+                case EAGAIN, EWOULDBLOCK:
+                    return
+                case EMFILE, ENFILE:
+                    if refuseClientWithReserve() { continue }
+                    return
+                default:
                     log.error("accept failed: \(String(cString: strerror(errno)))")
+                    return
                 }
-                return
             }
             startConnection(fd: fd)
         }
+    }
+
+    /// Accepts one client with the spare descriptor and closes it at once, so a daemon out
+    /// of descriptors refuses clients instead of spinning on a readable socket.
+    private func refuseClientWithReserve() -> Bool {
+        guard reserveFD >= 0 else { return false }
+        close(reserveFD)
+        let fd = cposix_accept_cloexec(listener.fd)
+        if fd >= 0 { close(fd) }
+        reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        log.error("Out of file descriptors; refused a client. Raise the limit (LimitNOFILE=) or lower -t")
+        return fd >= 0
     }
 
     private func startConnection(fd: Int32) {
