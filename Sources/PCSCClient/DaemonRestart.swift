@@ -26,10 +26,7 @@ extension Session {
         let newDaemonContext = try client.establishDaemonContext(on: &newConnection, scope: scope)
 
         let oldDaemonContext = daemonContext
-        client.table.withLock { table in
-            table.daemonContexts.remove(oldDaemonContext)
-            table.daemonContexts.insert(newDaemonContext)
-        }
+        client.table.withLock { $0.replaceDaemonContext(oldDaemonContext, with: newDaemonContext) }
         connection = newConnection
         daemonContext = newDaemonContext
         generation += 1

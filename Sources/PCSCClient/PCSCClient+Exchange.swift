@@ -15,6 +15,15 @@ extension PCSCClient {
     public func transmit<Bytes: Collection<UInt8>>(
         _ card: CardHandle, sendPCI: IORequest, command: Bytes, receivePCI: IORequest?, receiveCapacity: UInt
     ) throws(PCSCError) -> TransmitOutcome {
+        try withContiguousBytes(command) { (command) throws(PCSCError) in
+            try transmit(card, sendPCI: sendPCI, command: command, receivePCI: receivePCI, receiveCapacity: receiveCapacity)
+        }
+    }
+
+    /// `transmit` for bytes in memory, which go to the socket without a copy.
+    public func transmit(
+        _ card: CardHandle, sendPCI: IORequest, command: UnsafeRawBufferPointer, receivePCI: IORequest?, receiveCapacity: UInt
+    ) throws(PCSCError) -> TransmitOutcome {
         try retryingOnSharingViolation(isSharingViolation: { $0.failure == .sharingViolation }) {
             () throws(PCSCError) -> TransmitOutcome in
             try withCard(card) { (session: inout Session, binding: CardBinding) throws(PCSCError) -> TransmitOutcome in
@@ -29,7 +38,7 @@ extension PCSCClient {
                     sendPCILength: sendPCI.length, sendLength: UInt32(command.count),
                     receivePCIProtocol: receivePCI.cardProtocol.rawValue, receivePCILength: receivePCI.length,
                     receiveLength: capacity)
-                let reply = try session.exchangeWithData(.transmit, request, payload: Array(command), capacity: capacity) {
+                let reply = try session.exchangeWithData(.transmit, request, payload: command, capacity: capacity) {
                     ($0.rv, $0.receiveLength)
                 }
 
@@ -51,6 +60,15 @@ extension PCSCClient {
     public func control<Bytes: Collection<UInt8>>(
         _ card: CardHandle, code: ControlCode, command: Bytes, receiveCapacity: UInt
     ) throws(PCSCError) -> ControlOutcome {
+        try withContiguousBytes(command) { (command) throws(PCSCError) in
+            try control(card, code: code, command: command, receiveCapacity: receiveCapacity)
+        }
+    }
+
+    /// `control` for bytes in memory, which go to the socket without a copy.
+    public func control(
+        _ card: CardHandle, code: ControlCode, command: UnsafeRawBufferPointer, receiveCapacity: UInt
+    ) throws(PCSCError) -> ControlOutcome {
         try withCard(card) { (session: inout Session, binding: CardBinding) throws(PCSCError) -> ControlOutcome in
             guard command.count <= PCSCLimits.maxBufferSizeExtended else { throw .insufficientBuffer }
             try session.ensureLive(client: self)
@@ -60,7 +78,7 @@ extension PCSCClient {
             let request = ControlMessage(
                 card: binding.daemonCard, controlCode: code.rawValue,
                 sendLength: UInt32(command.count), receiveLength: capacity)
-            let reply = try session.exchangeWithData(.control, request, payload: Array(command), capacity: capacity) {
+            let reply = try session.exchangeWithData(.control, request, payload: command, capacity: capacity) {
                 ($0.rv, $0.bytesReturned)
             }
 
@@ -137,7 +155,7 @@ extension Session {
     /// garbles every later reply. Here the data is read and dropped when it is no longer
     /// than 65548 bytes; beyond that the connection is closed (the next call reconnects).
     mutating func exchangeWithData<Message: WireMessage>(
-        _ command: Command, _ request: Message, payload: [UInt8], capacity: UInt32,
+        _ command: Command, _ request: Message, payload: UnsafeRawBufferPointer, capacity: UInt32,
         fields: (Message) -> (rv: UInt32, length: UInt32)
     ) throws(PCSCError) -> DataReply<Message> {
         var oversized = false
@@ -149,13 +167,13 @@ extension Session {
             }
             guard length <= capacity else {
                 if length <= UInt32(PCSCLimits.maxBufferSizeExtended) {
-                    _ = try connection.receive(Int(length))
+                    try connection.channel.discard(Int(length))
                 } else {
                     oversized = true
                 }
                 return DataReply(message: message, error: .insufficientBuffer, data: nil)
             }
-            return DataReply(message: message, error: nil, data: try connection.receive(Int(length)))
+            return DataReply(message: message, error: nil, data: try connection.channel.receiveBytes(Int(length)))
         }
         if oversized {
             dropConnection()
@@ -169,4 +187,26 @@ extension TransmitOutcome {
         if case .failed(let error, _) = self { return error }
         return nil
     }
+}
+
+/// Runs `body` on `bytes` as one contiguous buffer, copying them only when the collection
+/// has no contiguous storage.
+func withContiguousBytes<Bytes: Collection<UInt8>, Result>(
+    _ bytes: Bytes, _ body: (UnsafeRawBufferPointer) throws(PCSCError) -> Result
+) throws(PCSCError) -> Result {
+    // `withContiguousStorageIfAvailable` rethrows untyped errors, so the code is carried
+    // out by hand.
+    var failure: PCSCError?
+    func run(_ raw: UnsafeRawBufferPointer) -> Result? {
+        do throws(PCSCError) {
+            return try body(raw)
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+
+    let result = bytes.withContiguousStorageIfAvailable { run(UnsafeRawBufferPointer($0)) } ?? Array(bytes).withUnsafeBytes(run)
+    if let failure { throw failure }
+    return result!
 }

@@ -51,7 +51,7 @@ public final class PCSCClient: Sendable {
 
     /// Finds a live context of this process.
     func contextRecord(_ handle: ContextHandle) throws(PCSCError) -> ContextRecord {
-        guard let record = table.withLock({ $0.contexts[handle] }) else { throw .invalidHandle }
+        guard let record = table.withLock({ $0.context(handle) }) else { throw .invalidHandle }
         try rejectForkedChild(record)
         return record
     }
@@ -79,7 +79,7 @@ public final class PCSCClient: Sendable {
     func withCard<Result: Sendable>(
         _ card: CardHandle, _ body: (inout Session, CardBinding) throws(PCSCError) -> Result
     ) throws(PCSCError) -> Result {
-        guard let record = table.withLock({ $0.cardContexts[card] }) else { throw .invalidHandle }
+        guard let record = table.withLock({ $0.owner(of: card) }) else { throw .invalidHandle }
         try rejectForkedChild(record)
         return try withSession(record) { (session: inout Session) throws(PCSCError) -> Result in
             // Another thread may have disconnected the card while this one waited.

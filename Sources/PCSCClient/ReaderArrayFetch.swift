@@ -22,10 +22,10 @@ extension DaemonConnection {
     /// entries) up to 4:5, `CMD_GET_READERS_STATE_SIZE` plus `_ARRAY` with 4:6.
     func fetchReaderArray() throws(TransportFailure) -> ReaderArray {
         if version.usesFixedReaderArray {
-            try send(.getReadersState)
+            try channel.send(.getReadersState)
             return try receiveFixedArray()
         }
-        try send(.getReadersStateSize)
+        try channel.send(.getReadersStateSize)
         let count = try receiveArrayCount()
         return try receiveSizedArray(count: count)
     }
@@ -41,22 +41,22 @@ extension DaemonConnection {
     /// in front of the size; a size of 0, which no daemon reports, marks that case.
     mutating func fetchAndRegister() throws(TransportFailure) -> Registration {
         if version.usesFixedReaderArray {
-            try send(.waitReaderStateChange)
+            try channel.send(.waitReaderStateChange)
             isRegistered = true
             return .registered(try receiveFixedArray())
         }
 
         while true {
-            try send(.waitReaderStateChange)
+            try channel.send(.waitReaderStateChange)
             isRegistered = true
-            try send(.getReadersStateSize)
+            try channel.send(.getReadersStateSize)
             let count = try receiveArrayCount()
             if count > 0 {
                 return .registered(try receiveSizedArray(count: count))
             }
 
             // The first half of a signal {0, rv}; the size reply follows it.
-            let code = littleEndianUInt32(try receive(4))
+            let code = try channel.receiveUInt32()
             isRegistered = false
             _ = try receiveArrayCount()
             if let error = PCSCError(code: code) {
@@ -71,8 +71,8 @@ extension DaemonConnection {
     /// already on its way. Returns that message's code.
     mutating func unregister() throws(TransportFailure) -> PCSCError? {
         precondition(isRegistered, "the daemon answers the stop command only while registered")
-        try send(.stopWaitingReaderStateChange)
-        let message = try receive(WaitReaderStateChangeMessage.self)
+        try channel.send(.stopWaitingReaderStateChange)
+        let message = try channel.receive(WaitReaderStateChangeMessage.self)
         isRegistered = false
         return PCSCError(code: message.rv)
     }
@@ -81,18 +81,16 @@ extension DaemonConnection {
     /// later; nil for older daemons, which would close the connection on it).
     func readerEvents() throws(TransportFailure) -> UInt32? {
         guard version >= .v4_5 else { return nil }
-        try send(.getReaderEvents)
-        return try receive(ReaderEventsMessage.self).readerEvents
+        try channel.send(.getReaderEvents)
+        return try channel.receive(ReaderEventsMessage.self).readerEvents
     }
 
     private func receiveFixedArray() throws(TransportFailure) -> ReaderArray {
-        let count = PCSCLimits.fixedReaderArrayCount
-        let bytes = try receive(count * ReaderStateEntry.size)
-        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+        try receiveArray(count: PCSCLimits.fixedReaderArrayCount)
     }
 
     private func receiveArrayCount() throws(TransportFailure) -> Int {
-        let count = Int32(bitPattern: littleEndianUInt32(try receive(4)))
+        let count = Int32(bitPattern: try channel.receiveUInt32())
         guard count >= 0, Int(count) <= Self.maximumReaderArrayCount else {
             throw .protocolViolation
         }
@@ -101,13 +99,11 @@ extension DaemonConnection {
 
     private func receiveSizedArray(count: Int) throws(TransportFailure) -> ReaderArray {
         guard count > 0 else { return ReaderArray([]) }
-        try send(.getReadersStateArray)
-        let bytes = try receive(count * ReaderStateEntry.size)
-        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+        try channel.send(.getReadersStateArray)
+        return try receiveArray(count: count)
     }
-}
 
-/// Decodes a 32-bit value in the wire's byte order (little-endian on every supported host).
-private func littleEndianUInt32(_ bytes: [UInt8]) -> UInt32 {
-    bytes.prefix(4).enumerated().reduce(0) { value, byte in value | UInt32(byte.element) << (8 * byte.offset) }
+    private func receiveArray(count: Int) throws(TransportFailure) -> ReaderArray {
+        try ReaderArray(count: count) { (bytes) throws(TransportFailure) in try channel.receive(into: bytes) }
+    }
 }
