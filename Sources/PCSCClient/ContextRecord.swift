@@ -74,20 +74,20 @@ struct Session: ~Copyable, Sendable {
 /// `freeMemory`, as pcsc-lite's per-context mutex is.
 final class ContextRecord: Sendable {
     let handle: ContextHandle
-    /// The process that created the context. A forked child finds the record in its copy
-    /// of the tables but must not use the shared socket.
-    let ownerProcess: pid_t
+    /// The fork generation of the process that created the context. A forked child finds
+    /// the record in its copy of the tables but must not use the shared socket.
+    let ownerForkGeneration: Int
     let session: Mutex<Session>
     let waitState = Mutex<WaitState>(.idle)
 
     init(handle: ContextHandle, session: consuming Session) {
         self.handle = handle
-        ownerProcess = getpid()
+        ownerForkGeneration = ForkGeneration.current
         self.session = Mutex(session)
     }
 
     /// True in a process forked after the context was created.
     var belongsToOtherProcess: Bool {
-        getpid() != ownerProcess
+        ForkGeneration.current != ownerForkGeneration
     }
 }
