@@ -18,12 +18,8 @@ final class ReaderArray: @unchecked Sendable {
     init<Failure: Error>(count: Int, fill: (UnsafeMutableRawBufferPointer) throws(Failure) -> Void) throws(Failure) {
         self.count = count
         bytes = .allocate(byteCount: max(1, count * ReaderStateEntry.size), alignment: 8)
-        do {
-            try fill(UnsafeMutableRawBufferPointer(rebasing: bytes[..<(count * ReaderStateEntry.size)]))
-        } catch {
-            bytes.deallocate()
-            throw error
-        }
+        // When `fill` throws, the object is already complete, so `deinit` frees the bytes.
+        try fill(UnsafeMutableRawBufferPointer(rebasing: bytes[..<(count * ReaderStateEntry.size)]))
     }
 
     /// Creates an array from decoded entries (tests, and the empty array).
