@@ -17,7 +17,7 @@ struct DaemonConnection {
 
     /// Connects and negotiates the protocol version, offering `firstOffer` first. Every
     /// failure closes the socket.
-    static func open(path: String, firstOffer: ProtocolVersion = VersionNegotiation.newest) throws(PCSCError) -> DaemonConnection {
+    static func open(path: String, firstOffer: ProtocolVersion) throws(PCSCError) -> DaemonConnection {
         let channel = DaemonChannel(socket: try connectSocket(path: path))
         do {
             let version = try negotiateVersion(on: channel, firstOffer: firstOffer)

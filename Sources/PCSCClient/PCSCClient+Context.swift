@@ -14,7 +14,7 @@ extension PCSCClient {
     ///
     /// The daemon rejects a scope outside `SCARD_SCOPE_*` with `SCARD_E_INVALID_VALUE`.
     public func establishContext(scope: DaemonValidated<Scope> = .known(.system)) throws(PCSCError) -> ContextHandle {
-        var connection = try DaemonConnection.open(path: configuration.socketPath)
+        var connection = try openConnection()
         let daemonContext = try establishDaemonContext(on: &connection, scope: scope.rawValue)
 
         return table.withLock { table in
@@ -22,6 +22,22 @@ extension PCSCClient {
             let session = Session(scope: scope.rawValue, connection: connection, daemonContext: daemonContext)
             table.insert(context: ContextRecord(handle: handle, session: session), daemonContext: daemonContext)
             return handle
+        }
+    }
+
+    /// Opens a new daemon connection, offering first the version that the daemon accepted
+    /// last, and records the version this daemon accepts.
+    func openConnection() throws(PCSCError) -> DaemonConnection {
+        let path = configuration.socketPath
+        let socketFile = AcceptedVersionMemory.SocketFile(path: path)
+        let firstOffer = acceptedVersion.withLock { $0.firstOffer(for: socketFile) }
+        do {
+            let connection = try DaemonConnection.open(path: path, firstOffer: firstOffer)
+            acceptedVersion.withLock { $0.remember(connection.version, for: socketFile) }
+            return connection
+        } catch {
+            acceptedVersion.withLock { $0.forget() }
+            throw error
         }
     }
 

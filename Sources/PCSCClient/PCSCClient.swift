@@ -18,7 +18,8 @@ import Synchronization
 ///   instead of sharing the parent's socket.
 /// - A context whose daemon went away moves to a new daemon connection on its next call
 ///   when a daemon answers again; see `Session.ensureLive`.
-/// - The version exchange offers each protocol version at most once.
+/// - The version exchange offers each protocol version at most once, and starts from the
+///   version the daemon accepted last; see `AcceptedVersionMemory`.
 public final class PCSCClient: Sendable {
     /// The client that libpcsclite's C functions use. It reads `PCSCLITE_CSOCK_NAME` and
     /// `PCSCLITE_NO_BLOCKING` once, at the first call that needs them.
@@ -26,6 +27,7 @@ public final class PCSCClient: Sendable {
 
     private let configurationStorage: Mutex<ClientConfiguration?>
     let table = Mutex(HandleTable())
+    let acceptedVersion = Mutex(AcceptedVersionMemory())
 
     /// Creates a client with its own tables and a fixed configuration (tests, or programs that
     /// talk to a daemon at another path).
