@@ -2,6 +2,9 @@
 /// updates, never during I/O, so a fork is unlikely to copy it in the locked state.
 struct HandleTable: ~Copyable, Sendable {
     /// One live handle of this process.
+    // NOTE: internal rather than private, like `CardBindings.Entry`: a private nested
+    // type stored in these lists made Swift 6.3.1 fail with "Global is external, but
+    // doesn't have external or weak linkage" when another file used the list.
     struct Entry: Sendable {
         /// The kind of handle, with the kind's own data.
         enum Kind: Sendable {
