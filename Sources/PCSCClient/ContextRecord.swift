@@ -25,7 +25,7 @@ enum WaitState: Sendable {
 }
 
 /// The state of one context that calls change. Only touched under the context's lock.
-struct Session: Sendable {
+struct Session: ~Copyable, Sendable {
     let scope: UInt32
     /// The socket to the daemon; nil after a transport failure closed it.
     var connection: DaemonConnection?
@@ -33,7 +33,7 @@ struct Session: Sendable {
     /// Incremented each time the context moves to a new daemon connection. Card handles
     /// of older generations belong to a daemon that is gone.
     var generation = 0
-    var cards: [CardHandle: CardBinding] = [:]
+    var cards = CardBindings()
     var isReleased = false
 
     init(scope: UInt32, connection: DaemonConnection, daemonContext: UInt32) {
@@ -74,37 +74,20 @@ struct Session: Sendable {
 /// `freeMemory`, as pcsc-lite's per-context mutex is.
 final class ContextRecord: Sendable {
     let handle: ContextHandle
-    /// The process that created the context. A forked child finds the record in its copy
-    /// of the tables but must not use the shared socket.
-    let ownerProcess: pid_t
+    /// The fork generation of the process that created the context. A forked child finds
+    /// the record in its copy of the tables but must not use the shared socket.
+    let ownerForkGeneration: Int
     let session: Mutex<Session>
     let waitState = Mutex<WaitState>(.idle)
 
     init(handle: ContextHandle, session: consuming Session) {
         self.handle = handle
-        ownerProcess = getpid()
+        ownerForkGeneration = ForkGeneration.current
         self.session = Mutex(session)
     }
 
     /// True in a process forked after the context was created.
     var belongsToOtherProcess: Bool {
-        getpid() != ownerProcess
-    }
-}
-
-/// The process-wide tables of contexts and card handles. Held only for lookups and
-/// updates, never during I/O, so a fork is unlikely to copy it in the locked state.
-struct HandleTable: Sendable {
-    var contexts: [ContextHandle: ContextRecord] = [:]
-    var cardContexts: [CardHandle: ContextRecord] = [:]
-    /// The daemon's context numbers of live contexts, so that `SCARD_CANCEL` (which names
-    /// the daemon's number) never reaches the wrong context of this process.
-    var daemonContexts: Set<UInt32> = []
-
-    /// Returns a random handle value that no context or card handle uses.
-    func unusedHandleValue() -> Int {
-        HandleValue.random { value in
-            contexts[ContextHandle(rawValue: value)] != nil || cardContexts[CardHandle(rawValue: value)] != nil
-        }
+        ForkGeneration.current != ownerForkGeneration
     }
 }

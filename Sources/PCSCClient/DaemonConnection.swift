@@ -5,7 +5,7 @@ import PCSCWire
 /// One socket to the daemon after the version exchange, with the negotiated protocol
 /// version. Owned by one context and used only under that context's lock.
 struct DaemonConnection {
-    let socket: UnixSocket
+    let channel: DaemonChannel
     let version: ProtocolVersion
     /// True between a `CMD_WAIT_READER_STATE_CHANGE` and the one 8-byte message that ends
     /// the registration (event signal, cancel signal or the reply to the stop command).
@@ -13,14 +13,17 @@ struct DaemonConnection {
     /// never send it otherwise.
     var isRegistered = false
 
-    /// Connects and negotiates the protocol version. Every failure closes the socket.
-    static func open(path: String) throws(PCSCError) -> DaemonConnection {
-        let socket = try connectSocket(path: path)
+    var socket: UnixSocket { channel.socket }
+
+    /// Connects and negotiates the protocol version, offering `firstOffer` first. Every
+    /// failure closes the socket.
+    static func open(path: String, firstOffer: ProtocolVersion) throws(PCSCError) -> DaemonConnection {
+        let channel = DaemonChannel(socket: try connectSocket(path: path))
         do {
-            let version = try negotiateVersion(on: socket)
-            return DaemonConnection(socket: socket, version: version)
+            let version = try negotiateVersion(on: channel, firstOffer: firstOffer)
+            return DaemonConnection(channel: channel, version: version)
         } catch {
-            socket.close()
+            channel.socket.close()
             throw error.code
         }
     }
@@ -42,12 +45,12 @@ struct DaemonConnection {
         return socket
     }
 
-    private static func negotiateVersion(on socket: UnixSocket) throws(TransportFailure) -> ProtocolVersion {
+    private static func negotiateVersion(on channel: DaemonChannel, firstOffer: ProtocolVersion) throws(TransportFailure) -> ProtocolVersion {
         var negotiation = VersionNegotiation()
-        var request = negotiation.firstRequest
+        var request = firstOffer
         while true {
-            try send(.version, body: VersionMessage(version: request).encoded, on: socket)
-            let reply = VersionMessage(decoding: try receive(VersionMessage.size, on: socket))
+            try channel.send(.version, VersionMessage(version: request))
+            let reply = try channel.receive(VersionMessage.self)
             switch negotiation.handle(reply: reply, to: request) {
             case .retry(let version): request = version
             case .accepted(let version): return version
@@ -69,39 +72,13 @@ struct DaemonConnection {
         return descriptor.revents & hangUp != 0
     }
 
-    func send(_ command: Command, body: [UInt8] = [], payload: [UInt8] = []) throws(TransportFailure) {
-        try Self.send(command, body: body, payload: payload, on: socket)
-    }
-
-    func receive(_ count: Int) throws(TransportFailure) -> [UInt8] {
-        try Self.receive(count, on: socket)
-    }
-
-    func receive<Message: WireMessage>(_ type: Message.Type) throws(TransportFailure) -> Message {
-        Message(decoding: try receive(Message.size))
-    }
-
     /// Sends a fixed-size request (plus TRANSMIT or CONTROL payload) and reads the struct
     /// the daemon sends back.
-    func exchange<Message: WireMessage>(_ command: Command, _ message: Message, payload: [UInt8] = []) throws(TransportFailure) -> Message {
-        try send(command, body: message.encoded, payload: payload)
-        return try receive(Message.self)
-    }
-
-    private static func send(_ command: Command, body: [UInt8], payload: [UInt8] = [], on socket: UnixSocket) throws(TransportFailure) {
-        do {
-            try socket.sendRequest(command, body: body, payload: payload)
-        } catch {
-            throw .sending(error)
-        }
-    }
-
-    private static func receive(_ count: Int, on socket: UnixSocket) throws(TransportFailure) -> [UInt8] {
-        do {
-            return try socket.readExactly(count)
-        } catch {
-            throw .receiving(error)
-        }
+    func exchange<Message: WireMessage>(
+        _ command: Command, _ message: Message, payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) throws(TransportFailure) -> Message {
+        try channel.send(command, message, payload: payload)
+        return try channel.receive(Message.self)
     }
 }
 

@@ -17,19 +17,18 @@ extension Session {
     mutating func ensureLive(client: PCSCClient) throws(PCSCError) {
         guard connectionIsGone else { return }
         dropConnection()
+        // The daemon may have been replaced by one of another version.
+        client.acceptedVersion.withLock { $0.forget() }
         try reestablish(client: client)
     }
 
     /// Opens a new connection and daemon context with the context's original scope.
     mutating func reestablish(client: PCSCClient) throws(PCSCError) {
-        var newConnection = try DaemonConnection.open(path: client.configuration.socketPath)
+        var newConnection = try client.openConnection()
         let newDaemonContext = try client.establishDaemonContext(on: &newConnection, scope: scope)
 
         let oldDaemonContext = daemonContext
-        client.table.withLock { table in
-            table.daemonContexts.remove(oldDaemonContext)
-            table.daemonContexts.insert(newDaemonContext)
-        }
+        client.table.withLock { $0.replaceDaemonContext(oldDaemonContext, with: newDaemonContext) }
         connection = newConnection
         daemonContext = newDaemonContext
         generation += 1

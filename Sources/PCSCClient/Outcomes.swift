@@ -30,6 +30,17 @@ public enum TransmitOutcome: Sendable, Equatable {
     case failed(PCSCError, reportedLength: UInt32)
 }
 
+/// The result of `transmit(_:sendPCI:command:receivePCI:into:receiveCapacity:)` once the
+/// daemon replied.
+public enum TransmitResult: Sendable, Equatable {
+    /// The card's response fills the first `count` bytes of the caller's buffer, and the
+    /// driver returned this receive PCI.
+    case received(count: Int, receivePCI: IORequest)
+    /// The call failed with this code; pcsc-lite reports the length field of the reply,
+    /// which for `SCARD_E_INSUFFICIENT_BUFFER` is the length the response needs.
+    case failed(PCSCError, reportedLength: UInt32)
+}
+
 /// The result of `control` once the daemon replied.
 public enum ControlOutcome: Sendable, Equatable {
     /// The driver's response.

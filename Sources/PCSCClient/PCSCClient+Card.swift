@@ -42,7 +42,7 @@ extension PCSCClient {
     private func registerCard(_ binding: CardBinding, in session: inout Session, record: ContextRecord) -> CardHandle {
         let card = table.withLock { table in
             let card = CardHandle(rawValue: table.unusedHandleValue())
-            table.cardContexts[card] = record
+            table.insert(card: card, owner: record)
             return card
         }
         session.cards[card] = binding
@@ -51,7 +51,7 @@ extension PCSCClient {
 
     private func unregisterCard(_ card: CardHandle, in session: inout Session) {
         session.cards[card] = nil
-        _ = table.withLock { $0.cardContexts.removeValue(forKey: card) }
+        table.withLock { $0.remove(card: card) }
     }
 
     /// Reconnects the card, optionally resetting or powering it down. `SCardReconnect`.

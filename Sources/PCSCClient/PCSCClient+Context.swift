@@ -14,18 +14,31 @@ extension PCSCClient {
     ///
     /// The daemon rejects a scope outside `SCARD_SCOPE_*` with `SCARD_E_INVALID_VALUE`.
     public func establishContext(scope: DaemonValidated<Scope> = .known(.system)) throws(PCSCError) -> ContextHandle {
-        var connection = try DaemonConnection.open(path: configuration.socketPath)
+        var connection = try openConnection()
         let daemonContext = try establishDaemonContext(on: &connection, scope: scope.rawValue)
 
-        let record = table.withLock { table in
+        return table.withLock { table in
             let handle = ContextHandle(rawValue: table.unusedHandleValue())
             let session = Session(scope: scope.rawValue, connection: connection, daemonContext: daemonContext)
-            let record = ContextRecord(handle: handle, session: session)
-            table.contexts[handle] = record
-            table.daemonContexts.insert(daemonContext)
-            return record
+            table.insert(context: ContextRecord(handle: handle, session: session), daemonContext: daemonContext)
+            return handle
         }
-        return record.handle
+    }
+
+    /// Opens a new daemon connection, offering first the version that the daemon accepted
+    /// last, and records the version this daemon accepts.
+    func openConnection() throws(PCSCError) -> DaemonConnection {
+        let path = configuration.socketPath
+        let socketFile = AcceptedVersionMemory.SocketFile(path: path)
+        let firstOffer = acceptedVersion.withLock { $0.firstOffer(for: socketFile) }
+        do {
+            let connection = try DaemonConnection.open(path: path, firstOffer: firstOffer)
+            acceptedVersion.withLock { $0.remember(connection.version, for: socketFile) }
+            return connection
+        } catch {
+            acceptedVersion.withLock { $0.forget() }
+            throw error
+        }
     }
 
     /// Sends `SCARD_ESTABLISH_CONTEXT` until the daemon returns a context number that no
@@ -44,7 +57,7 @@ extension PCSCClient {
                 connection.close()
                 throw error
             }
-            let inUse = table.withLock { $0.daemonContexts.contains(reply.context) }
+            let inUse = table.withLock { $0.isInUse(daemonContext: reply.context) }
             if !inUse { return reply.context }
         }
         connection.close()
@@ -62,19 +75,17 @@ extension PCSCClient {
     public func releaseContext(_ handle: ContextHandle) throws(PCSCError) {
         let record = try contextRecord(handle)
         let socketPath = configuration.socketPath
-        let (result, cards, daemonContext) = try withSession(record) { (session: inout Session) throws(PCSCError) in
+        let result = try withSession(record) { (session: inout Session) throws(PCSCError) in
             session.isReleased = true
             let result = Self.sendRelease(&session, socketPath: socketPath)
             session.dropConnection()
-            return (result, Array(session.cards.keys), session.daemonContext)
-        }
 
-        table.withLock { table in
-            table.contexts[handle] = nil
-            table.daemonContexts.remove(daemonContext)
-            for card in cards {
-                table.cardContexts[card] = nil
+            // The table lock is taken inside the context lock here, as `connect` does.
+            table.withLock { table in
+                table.remove(context: handle)
+                session.cards.removeAll { table.remove(card: $0) }
             }
+            return result
         }
         if let result { throw result }
     }
@@ -147,19 +158,15 @@ extension PCSCClient {
     }
 
     private func sendCancel(daemonContext: UInt32) throws(PCSCError) {
-        let socket = try DaemonConnection.connectSocket(path: configuration.socketPath)
-        defer { socket.close() }
+        let channel = DaemonChannel(socket: try DaemonConnection.connectSocket(path: configuration.socketPath))
+        defer { channel.socket.close() }
 
         let reply: CancelMessage
         do {
-            try socket.sendRequest(.cancel, body: CancelMessage(context: daemonContext).encoded)
+            try channel.send(.cancel, CancelMessage(context: daemonContext))
+            reply = try channel.receive(CancelMessage.self)
         } catch {
-            throw TransportFailure.sending(error).code
-        }
-        do {
-            reply = CancelMessage(decoding: try socket.readExactly(CancelMessage.size))
-        } catch {
-            throw TransportFailure.receiving(error).code
+            throw error.code
         }
         if let error = PCSCError(code: reply.rv) { throw error }
     }

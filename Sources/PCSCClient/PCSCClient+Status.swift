@@ -23,7 +23,8 @@ extension PCSCClient {
                 let readers = try session.run { connection throws(TransportFailure) in
                     try connection.fetchReaderArray()
                 }
-                guard let entry = readers.entry(named: binding.readerName) else { throw .readerUnavailable }
+                guard let index = readers.index(named: binding.readerName) else { throw .readerUnavailable }
+                let entry = readers.entry(at: index)
 
                 let reply = try session.run { connection throws(TransportFailure) in
                     try connection.exchange(.status, StatusMessage(card: binding.daemonCard))

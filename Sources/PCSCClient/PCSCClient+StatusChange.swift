@@ -156,13 +156,13 @@ struct StatusChangeWait {
     }
 
     private func waitForSignal(_ session: inout Session) -> SignalWait {
-        guard let socket = session.connection?.socket else { return .connectionLost(.commError) }
+        guard let channel = session.connection?.channel else { return .connectionLost(.commError) }
 
         record.waitState.withLock { $0 = .waitingOnDaemon(daemonContext: session.daemonContext) }
         defer { record.waitState.withLock { $0 = .idle } }
 
         do {
-            try socket.waitFor(events: Int16(POLLIN), timeoutMilliseconds: pollMilliseconds)
+            try channel.waitForData(timeoutMilliseconds: pollMilliseconds)
         } catch .timedOut {
             return .timedOut
         } catch {
@@ -171,10 +171,10 @@ struct StatusChangeWait {
 
         // pcsc-lite's timed receive reports every read failure, a reset included, as
         // SCARD_F_COMM_ERROR.
-        guard let bytes = try? socket.readExactly(WaitReaderStateChangeMessage.size) else {
+        guard let message = try? channel.receive(WaitReaderStateChangeMessage.self) else {
             return .connectionLost(.commError)
         }
-        return .signal(PCSCError(code: WaitReaderStateChangeMessage(decoding: bytes).rv))
+        return .signal(PCSCError(code: message.rv))
     }
 
     /// Tries to reach a restarted daemon until the deadline (forever for an infinite

@@ -18,7 +18,8 @@ import Synchronization
 ///   instead of sharing the parent's socket.
 /// - A context whose daemon went away moves to a new daemon connection on its next call
 ///   when a daemon answers again; see `Session.ensureLive`.
-/// - The version exchange offers each protocol version at most once.
+/// - The version exchange offers each protocol version at most once, and starts from the
+///   version the daemon accepted last; see `AcceptedVersionMemory`.
 public final class PCSCClient: Sendable {
     /// The client that libpcsclite's C functions use. It reads `PCSCLITE_CSOCK_NAME` and
     /// `PCSCLITE_NO_BLOCKING` once, at the first call that needs them.
@@ -26,6 +27,7 @@ public final class PCSCClient: Sendable {
 
     private let configurationStorage: Mutex<ClientConfiguration?>
     let table = Mutex(HandleTable())
+    let acceptedVersion = Mutex(AcceptedVersionMemory())
 
     /// Creates a client with its own tables and a fixed configuration (tests, or programs that
     /// talk to a daemon at another path).
@@ -51,7 +53,7 @@ public final class PCSCClient: Sendable {
 
     /// Finds a live context of this process.
     func contextRecord(_ handle: ContextHandle) throws(PCSCError) -> ContextRecord {
-        guard let record = table.withLock({ $0.contexts[handle] }) else { throw .invalidHandle }
+        guard let record = table.withLock({ $0.context(handle) }) else { throw .invalidHandle }
         try rejectForkedChild(record)
         return record
     }
@@ -79,7 +81,7 @@ public final class PCSCClient: Sendable {
     func withCard<Result: Sendable>(
         _ card: CardHandle, _ body: (inout Session, CardBinding) throws(PCSCError) -> Result
     ) throws(PCSCError) -> Result {
-        guard let record = table.withLock({ $0.cardContexts[card] }) else { throw .invalidHandle }
+        guard let record = table.withLock({ $0.owner(of: card) }) else { throw .invalidHandle }
         try rejectForkedChild(record)
         return try withSession(record) { (session: inout Session) throws(PCSCError) -> Result in
             // Another thread may have disconnected the card while this one waited.

@@ -3,6 +3,13 @@ import PCSCWire
 
 /// The reader-array commands: plain fetch, fetch plus event registration, and the end of a
 /// registration, each in the form the negotiated protocol version needs.
+///
+/// With 4:6 the array takes two requests, `CMD_GET_READERS_STATE_SIZE` and
+/// `CMD_GET_READERS_STATE_ARRAY`. Both go out in one write, and their replies come back
+/// in one round trip instead of two. Daemons handle one request after the other:
+/// pcsc-lite 2.5's pcscd reads the next request only after it has answered the previous
+/// one, and ours answers the array request with the count it last reported to the size
+/// request on that connection.
 extension DaemonConnection {
     /// The largest array a 4:6 daemon may announce. Real daemons report their slot
     /// capacity (at least 2 in pcsc-lite 2.5); the limit only stops a rogue daemon from
@@ -22,12 +29,14 @@ extension DaemonConnection {
     /// entries) up to 4:5, `CMD_GET_READERS_STATE_SIZE` plus `_ARRAY` with 4:6.
     func fetchReaderArray() throws(TransportFailure) -> ReaderArray {
         if version.usesFixedReaderArray {
-            try send(.getReadersState)
+            try channel.send(.getReadersState)
             return try receiveFixedArray()
         }
-        try send(.getReadersStateSize)
-        let count = try receiveArrayCount()
-        return try receiveSizedArray(count: count)
+        try channel.send(.getReadersStateSize, .getReadersStateArray)
+        return try receivingPipelinedReplies { () throws(TransportFailure) in
+            let count = try receiveArrayCount()
+            return try receiveArray(count: count)
+        }
     }
 
     /// Registers for the next event and fetches the array.
@@ -38,32 +47,54 @@ extension DaemonConnection {
     /// until it has sent the array. Up to 4:5 the daemon replies to
     /// `CMD_WAIT_READER_STATE_CHANGE` with the array itself. With 4:6 it sends no reply,
     /// and an event between the registration and the size request puts the 8-byte signal
-    /// in front of the size; a size of 0, which no daemon reports, marks that case.
+    /// in front of the size. A size of 0, which no daemon reports, marks that case, and the
+    /// size and array replies of that round follow the signal.
     mutating func fetchAndRegister() throws(TransportFailure) -> Registration {
         if version.usesFixedReaderArray {
-            try send(.waitReaderStateChange)
+            try channel.send(.waitReaderStateChange)
             isRegistered = true
             return .registered(try receiveFixedArray())
         }
 
         while true {
-            try send(.waitReaderStateChange)
+            try channel.send(.waitReaderStateChange, .getReadersStateSize, .getReadersStateArray)
             isRegistered = true
-            try send(.getReadersStateSize)
-            let count = try receiveArrayCount()
-            if count > 0 {
-                return .registered(try receiveSizedArray(count: count))
-            }
+            let reply = try receivingPipelinedReplies { () throws(TransportFailure) in try receiveRegistrationReplies() }
 
-            // The first half of a signal {0, rv}; the size reply follows it.
-            let code = littleEndianUInt32(try receive(4))
-            isRegistered = false
-            _ = try receiveArrayCount()
-            if let error = PCSCError(code: code) {
-                return .signalled(error)
+            switch reply {
+            case .readers(let readers):
+                return .registered(readers)
+            case .signal(let code):
+                isRegistered = false
+                if let error = PCSCError(code: code) {
+                    return .signalled(error)
+                }
+                // The event is already in the state the next round fetches: register again.
             }
-            // The event is already in the state we are about to fetch: register again.
         }
+    }
+
+    /// The replies to one 4:6 registration round.
+    private enum RegistrationReplies {
+        /// The reader array, and the connection is registered.
+        case readers(ReaderArray)
+        /// A signal with this code came first and ended the registration.
+        case signal(UInt32)
+    }
+
+    /// Reads the replies to WAIT, SIZE and ARRAY sent together.
+    private func receiveRegistrationReplies() throws(TransportFailure) -> RegistrationReplies {
+        let count = try receiveArrayCount()
+        if count > 0 {
+            return .readers(try receiveArray(count: count))
+        }
+
+        // The first half of a signal {0, rv}. The size and array replies follow it, and the
+        // array is dropped because the signal ended the registration.
+        let code = try channel.receiveUInt32()
+        let arrayCount = try receiveArrayCount()
+        try channel.discard(arrayCount * ReaderStateEntry.size)
+        return .signal(code)
     }
 
     /// Ends a registration with `CMD_STOP_WAITING_READER_STATE_CHANGE` and reads the one
@@ -71,8 +102,8 @@ extension DaemonConnection {
     /// already on its way. Returns that message's code.
     mutating func unregister() throws(TransportFailure) -> PCSCError? {
         precondition(isRegistered, "the daemon answers the stop command only while registered")
-        try send(.stopWaitingReaderStateChange)
-        let message = try receive(WaitReaderStateChangeMessage.self)
+        try channel.send(.stopWaitingReaderStateChange)
+        let message = try channel.receive(WaitReaderStateChangeMessage.self)
         isRegistered = false
         return PCSCError(code: message.rv)
     }
@@ -81,33 +112,37 @@ extension DaemonConnection {
     /// later; nil for older daemons, which would close the connection on it).
     func readerEvents() throws(TransportFailure) -> UInt32? {
         guard version >= .v4_5 else { return nil }
-        try send(.getReaderEvents)
-        return try receive(ReaderEventsMessage.self).readerEvents
+        try channel.send(.getReaderEvents)
+        return try channel.receive(ReaderEventsMessage.self).readerEvents
+    }
+
+    /// Runs `body`, which reads replies to requests that went out in one write. A daemon
+    /// that closes the connection while one of those requests is still unread makes the
+    /// kernel report `ECONNRESET` where one request at a time would have seen the end of
+    /// the stream. pcsc-lite reads a reset as a refusal (`SCARD_W_SECURITY_VIOLATION`),
+    /// which daemons give only when a connection opens, so here it is the
+    /// `SCARD_F_COMM_ERROR` of a closed connection.
+    private func receivingPipelinedReplies<Result>(_ body: () throws(TransportFailure) -> Result) throws(TransportFailure) -> Result {
+        do {
+            return try body()
+        } catch where error.code == .securityViolation {
+            throw TransportFailure(.commError)
+        }
     }
 
     private func receiveFixedArray() throws(TransportFailure) -> ReaderArray {
-        let count = PCSCLimits.fixedReaderArrayCount
-        let bytes = try receive(count * ReaderStateEntry.size)
-        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+        try receiveArray(count: PCSCLimits.fixedReaderArrayCount)
     }
 
     private func receiveArrayCount() throws(TransportFailure) -> Int {
-        let count = Int32(bitPattern: littleEndianUInt32(try receive(4)))
+        let count = Int32(bitPattern: try channel.receiveUInt32())
         guard count >= 0, Int(count) <= Self.maximumReaderArrayCount else {
             throw .protocolViolation
         }
         return Int(count)
     }
 
-    private func receiveSizedArray(count: Int) throws(TransportFailure) -> ReaderArray {
-        guard count > 0 else { return ReaderArray([]) }
-        try send(.getReadersStateArray)
-        let bytes = try receive(count * ReaderStateEntry.size)
-        return ReaderArray(ReaderStateEntry.decodeArray(bytes, count: count))
+    private func receiveArray(count: Int) throws(TransportFailure) -> ReaderArray {
+        try ReaderArray(count: count) { (bytes) throws(TransportFailure) in try channel.receive(into: bytes) }
     }
-}
-
-/// Decodes a 32-bit value in the wire's byte order (little-endian on every supported host).
-private func littleEndianUInt32(_ bytes: [UInt8]) -> UInt32 {
-    bytes.prefix(4).enumerated().reduce(0) { value, byte in value | UInt32(byte.element) << (8 * byte.offset) }
 }

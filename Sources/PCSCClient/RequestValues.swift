@@ -4,6 +4,11 @@ import PCSCTypes
 /// value from a C caller. Raw values go to the daemon unchanged, so an invalid share mode,
 /// disposition or scope gets the daemon's own result (`SCARD_E_INVALID_VALUE` from
 /// pcsc-lite's pcscd) in the daemon's order of checks.
+///
+/// The members are `@inlinable` so that the C export layer gets code specialized for each
+/// `Known` type. Called generically across the module boundary, `init(rawValue:)` needed
+/// `Optional<Known>` metadata at run time: about 35 000 instructions on the first
+/// `SCardEstablishContext` of a process (callgrind).
 public enum DaemonValidated<Known: RawRepresentable & Sendable>: Sendable, Equatable
 where Known.RawValue == UInt32 {
     /// One of the values the API defines.
@@ -11,6 +16,7 @@ where Known.RawValue == UInt32 {
     /// A value outside the API's cases.
     case other(UInt32)
 
+    @inlinable
     public init(rawValue: UInt32) {
         if let known = Known(rawValue: rawValue) {
             self = .known(known)
@@ -19,6 +25,7 @@ where Known.RawValue == UInt32 {
         }
     }
 
+    @inlinable
     public var rawValue: UInt32 {
         switch self {
         case .known(let value): value.rawValue
@@ -26,6 +33,7 @@ where Known.RawValue == UInt32 {
         }
     }
 
+    @inlinable
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
     }

@@ -1,32 +1,6 @@
 import PCSCTypes
 import PCSCWire
 
-/// The daemon's reader array as `getStatusChange`, `listReaders` and `status` look at it:
-/// slots with an empty name are unused and skipped.
-struct ReaderArray {
-    let entries: [ReaderStateEntry]
-
-    init(_ entries: [ReaderStateEntry]) {
-        self.entries = entries
-    }
-
-    /// Reader names in array order (the daemon's slot order, not plug order).
-    var readerNames: [String] {
-        entries.filter { !$0.isEmpty }.map(\.name)
-    }
-
-    var readerCount: Int {
-        entries.lazy.filter { !$0.isEmpty }.count
-    }
-
-    /// Finds a reader by exact byte comparison of the name, as `strcmp` does.
-    func entry(named name: String) -> ReaderStateEntry? {
-        let wanted = Array(name.utf8)
-        guard !wanted.isEmpty else { return nil }
-        return entries.first { !$0.isEmpty && $0.nameField.prefix(wanted.count + 1).elementsEqual(wanted + [0]) }
-    }
-}
-
 /// The part of `getStatusChange` that needs no I/O: the up-front name check and the passes
 /// over the request, with the reader count that the plug-and-play entry compares against.
 struct StatusChangePass {
@@ -41,13 +15,13 @@ struct StatusChangePass {
     /// Returns false when a requested name is neither a reader nor the plug-and-play
     /// entry. pcsc-lite checks every entry here, `SCARD_STATE_IGNORE` ones included.
     static func allNamesKnown(_ states: [ReaderState], readers: ReaderArray) -> Bool {
-        states.allSatisfy { readers.entry(named: $0.readerName) != nil || $0.isPlugAndPlay }
+        states.allSatisfy { readers.index(named: $0.readerName) != nil || $0.isPlugAndPlay }
     }
 
     /// The index of the plug-and-play entry that receives the reader counter at the start
     /// of the call: pcsc-lite takes the last one when a request names it twice.
     static func plugAndPlayIndex(_ states: [ReaderState], readers: ReaderArray) -> Int? {
-        states.indices.last { states[$0].isPlugAndPlay && readers.entry(named: states[$0].readerName) == nil }
+        states.indices.last { states[$0].isPlugAndPlay && readers.index(named: states[$0].readerName) == nil }
     }
 
     /// Evaluates every entry that is not ignored against `readers`; returns true when any
@@ -68,8 +42,8 @@ struct StatusChangePass {
 
     private mutating func evaluate(_ state: ReaderState, readers: ReaderArray, readerEvents: () -> UInt32?) -> ReaderStateTransition.Result {
         let current = state.currentState.rawValue
-        if let entry = readers.entry(named: state.readerName) {
-            return ReaderStateTransition.reader(current: current, previousEvent: state.eventState.rawValue, entry: entry)
+        if let index = readers.index(named: state.readerName) {
+            return ReaderStateTransition.reader(current: current, previousEvent: state.eventState.rawValue, entry: readers.entry(at: index))
         }
         guard state.isPlugAndPlay else {
             return ReaderStateTransition.vanishedReader(current: current)

@@ -3,7 +3,8 @@ import PCSCWire
 
 /// The client side of the `CMD_VERSION` exchange.
 ///
-/// The client offers 4:6. A strict daemon (pcsc-lite 1.9.9 accepts exactly 4:4, 2.3.x
+/// The client offers 4:6, or the version the daemon accepted last (see
+/// `AcceptedVersionMemory`). A strict daemon (pcsc-lite 1.9.9 accepts exactly 4:4, 2.3.x
 /// exactly 4:5) answers `SCARD_E_SERVICE_STOPPED` with its own version; the client then
 /// offers that version once on the same socket. Each minor is offered at most once, so a
 /// daemon cannot keep the client in a loop (pcsc-lite 2.4.1 and later retry without bound).
@@ -18,26 +19,40 @@ struct VersionNegotiation {
         case rejected(PCSCError)
     }
 
-    /// The versions this client speaks, newest first.
-    static let supported: [ProtocolVersion] = [.v4_6, .v4_5, .v4_4]
+    /// The newest version this client speaks, offered first to a daemon it has not met.
+    static let newest = ProtocolVersion.v4_6
 
-    private(set) var offered: [ProtocolVersion] = []
+    /// The minors offered so far on this socket, bit n for 4:n. A bit set rather than an
+    /// array, because the first `[ProtocolVersion]` of a process costs about 30 000
+    /// instructions of generic metadata instantiation (callgrind, SCardEstablishContext).
+    private var offeredMinors: UInt32 = 0
 
-    var firstRequest: ProtocolVersion { Self.supported[0] }
+    /// True for the versions this client speaks: 4:4, 4:5 and 4:6.
+    static func isSupported(_ version: ProtocolVersion) -> Bool {
+        version.major == 4 && version.minor >= 4 && version.minor <= 6
+    }
+
+    /// True when `version` was offered on this socket.
+    func hasOffered(_ version: ProtocolVersion) -> Bool {
+        Self.isSupported(version) && offeredMinors & Self.bit(version) != 0
+    }
 
     mutating func handle(reply: VersionMessage, to request: ProtocolVersion) -> Step {
-        offered.append(request)
+        if Self.isSupported(request) {
+            offeredMinors |= Self.bit(request)
+        }
 
         guard let error = PCSCError(code: reply.rv) else {
             return .accepted(negotiatedVersion(request: request, reply: reply.version))
         }
-        if error == .serviceStopped,
-            Self.supported.contains(reply.version),
-            !offered.contains(reply.version)
-        {
+        if error == .serviceStopped, Self.isSupported(reply.version), !hasOffered(reply.version) {
             return .retry(reply.version)
         }
         return .rejected(error)
+    }
+
+    private static func bit(_ version: ProtocolVersion) -> UInt32 {
+        1 << UInt32(version.minor)
     }
 
     /// A daemon that accepts may name a newer version (a future daemon) or an older one

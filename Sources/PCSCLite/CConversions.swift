@@ -42,6 +42,12 @@ func inputBytes(_ pointer: UnsafeRawPointer?, count: DWORD) -> UnsafeRawBufferPo
     return UnsafeRawBufferPointer(start: pointer, count: Int(clamping: count))
 }
 
+/// Returns a view of a C output buffer of a caller-supplied length, cut to 32 bits as the
+/// capacity the daemon receives is. Only the bytes the daemon returns are written.
+func outputBytes(_ pointer: UnsafeMutableRawPointer, count: DWORD) -> UnsafeMutableRawBufferPointer {
+    UnsafeMutableRawBufferPointer(start: pointer, count: Int(min(count, DWORD(UInt32.max))))
+}
+
 /// Copies `bytes` to `destination`, which must have room for them.
 func copy(_ bytes: [UInt8], to destination: UnsafeMutableRawPointer) {
     guard !bytes.isEmpty else { return }

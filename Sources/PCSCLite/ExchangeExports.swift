@@ -17,12 +17,15 @@ public func transmit(
         return PCSCError.invalidParameter.code
     }
 
-    let outcome: TransmitOutcome
+    let result: TransmitResult
     do {
-        outcome = try PCSCClient.shared.transmit(
+        // The response goes straight into the caller's buffer, which holds
+        // `*pcbRecvLength` bytes; the daemon never sends more than that capacity.
+        result = try PCSCClient.shared.transmit(
             CardHandle(rawValue: card), sendPCI: ioRequest(sendPCI.pointee),
             command: inputBytes(command, count: commandLength),
-            receivePCI: receivePCI.map { ioRequest($0.pointee) }, receiveCapacity: responseLength.pointee)
+            receivePCI: receivePCI.map { ioRequest($0.pointee) },
+            into: outputBytes(response, count: responseLength.pointee), receiveCapacity: responseLength.pointee)
     } catch {
         if error == .invalidHandle {
             responseLength.pointee = 0
@@ -30,11 +33,10 @@ public func transmit(
         return error.code
     }
 
-    switch outcome {
-    case .response(let bytes, let returnedPCI):
-        copy(bytes, to: response)
+    switch result {
+    case .received(let count, let returnedPCI):
         receivePCI?.pointee = SCARD_IO_REQUEST(dwProtocol: DWORD(returnedPCI.cardProtocol.rawValue), cbPciLength: DWORD(returnedPCI.length))
-        responseLength.pointee = DWORD(bytes.count)
+        responseLength.pointee = DWORD(count)
         return success
     case .failed(let error, let reportedLength):
         responseLength.pointee = DWORD(reportedLength)

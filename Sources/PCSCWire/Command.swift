@@ -83,17 +83,29 @@ public struct RequestHeader: Sendable, Equatable {
         self.init(size: UInt32(command.bodySize), command: command.rawValue)
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         size = reader.uint32()
         command = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(size)
         writer.uint32(command)
-        return writer.bytes
+    }
+
+    /// Decodes from exactly 8 bytes.
+    public init(decoding bytes: some Collection<UInt8>) {
+        precondition(bytes.count >= Self.size, "a request header needs \(Self.size) bytes, got \(bytes.count)")
+        self = bytes.withContiguousBytes { Self(decoding: $0) }
+    }
+
+    public var encoded: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.size) { buffer, count in
+            encode(into: UnsafeMutableRawBufferPointer(buffer))
+            count = Self.size
+        }
     }
 }
 

@@ -2,9 +2,27 @@
 /// as reply: the daemon fills in the output fields and `rv` and sends the struct back.
 public protocol WireMessage: Sendable, Equatable {
     static var size: Int { get }
+    /// Decodes from the first `size` bytes of `bytes`, which must have at least that many.
+    init(decoding bytes: UnsafeRawBufferPointer)
+    /// Writes the `size` bytes of the message to the start of `buffer`, which must have
+    /// room for them.
+    func encode(into buffer: UnsafeMutableRawBufferPointer)
+}
+
+extension WireMessage {
     /// Decodes from exactly `size` bytes.
-    init(decoding bytes: some Collection<UInt8>)
-    var encoded: [UInt8] { get }
+    public init(decoding bytes: some Collection<UInt8>) {
+        precondition(bytes.count >= Self.size, "\(Self.self) needs \(Self.size) bytes, got \(bytes.count)")
+        self = bytes.withContiguousBytes { Self(decoding: $0) }
+    }
+
+    /// The message's `size` bytes.
+    public var encoded: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: Self.size) { buffer, count in
+            encode(into: UnsafeMutableRawBufferPointer(buffer))
+            count = Self.size
+        }
+    }
 }
 
 /// `CMD_VERSION` (12 bytes).
@@ -22,19 +40,18 @@ public struct VersionMessage: WireMessage {
 
     public var version: ProtocolVersion { ProtocolVersion(major: major, minor: minor) }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         major = reader.int32()
         minor = reader.int32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.int32(major)
         writer.int32(minor)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -51,19 +68,18 @@ public struct EstablishContextMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         scope = reader.uint32()
         context = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(scope)
         writer.uint32(context)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -78,17 +94,16 @@ public struct ReleaseContextMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         context = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(context)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -118,7 +133,7 @@ public struct ConnectMessage: WireMessage {
     /// The reader name up to the first NUL, never reading past the 128-byte field.
     public var readerName: String { cString(from: readerNameField) }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         context = reader.uint32()
         readerNameField = reader.bytes(Self.readerNameSize)
@@ -129,8 +144,8 @@ public struct ConnectMessage: WireMessage {
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(context)
         writer.bytes(readerNameField, count: Self.readerNameSize)
         writer.uint32(shareMode)
@@ -138,7 +153,6 @@ public struct ConnectMessage: WireMessage {
         writer.uint32(card)
         writer.uint32(activeProtocol)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -161,7 +175,7 @@ public struct ReconnectMessage: WireMessage {
         rv = 0
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         shareMode = reader.uint32()
@@ -171,15 +185,14 @@ public struct ReconnectMessage: WireMessage {
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(shareMode)
         writer.uint32(preferredProtocols)
         writer.uint32(initialization)
         writer.uint32(activeProtocol)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -196,19 +209,18 @@ public struct CardDispositionMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         disposition = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(disposition)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -226,17 +238,16 @@ public struct CardMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -254,17 +265,16 @@ public struct CancelMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         context = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(context)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -296,7 +306,7 @@ public struct TransmitMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         sendPCIProtocol = reader.uint32()
@@ -308,8 +318,8 @@ public struct TransmitMessage: WireMessage {
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(sendPCIProtocol)
         writer.uint32(sendPCILength)
@@ -318,7 +328,6 @@ public struct TransmitMessage: WireMessage {
         writer.uint32(receivePCILength)
         writer.uint32(receiveLength)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -343,7 +352,7 @@ public struct ControlMessage: WireMessage {
         rv = 0
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         controlCode = reader.uint32()
@@ -353,15 +362,14 @@ public struct ControlMessage: WireMessage {
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(controlCode)
         writer.uint32(sendLength)
         writer.uint32(receiveLength)
         writer.uint32(bytesReturned)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -391,7 +399,7 @@ public struct AttributeMessage: WireMessage {
         Array(attributeField.prefix(Int(min(attributeLength, UInt32(Self.attributeCapacity)))))
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         card = reader.uint32()
         attributeID = reader.uint32()
@@ -400,14 +408,13 @@ public struct AttributeMessage: WireMessage {
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(card)
         writer.uint32(attributeID)
         writer.bytes(attributeField, count: Self.attributeCapacity)
         writer.uint32(attributeLength)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -424,17 +431,16 @@ public struct WaitReaderStateChangeMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         timeout = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(timeout)
         writer.uint32(rv)
-        return writer.bytes
     }
 }
 
@@ -449,16 +455,15 @@ public struct ReaderEventsMessage: WireMessage {
         self.rv = rv
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         readerEvents = reader.uint32()
         rv = reader.uint32()
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.uint32(readerEvents)
         writer.uint32(rv)
-        return writer.bytes
     }
 }

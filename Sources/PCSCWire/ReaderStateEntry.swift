@@ -51,45 +51,51 @@ public struct ReaderStateEntry: WireMessage {
         Array(atrField.prefix(Int(min(atrLength, UInt32(Self.atrSize)))))
     }
 
-    public init(decoding bytes: some Collection<UInt8>) {
+    public init(decoding bytes: UnsafeRawBufferPointer) {
         var reader = FieldReader(bytes)
         nameField = reader.bytes(Self.nameSize)
         eventCounter = reader.uint32()
         readerState = CardStateFlags(rawValue: reader.uint32())
         sharing = reader.int32()
         atrField = reader.bytes(Self.atrSize)
-        _ = reader.bytes(3)
+        reader.skip(3)
         atrLength = reader.uint32()
         cardProtocol = CardProtocols(rawValue: reader.uint32())
     }
 
-    public var encoded: [UInt8] {
-        var writer = FieldWriter(capacity: Self.size)
+    public func encode(into buffer: UnsafeMutableRawBufferPointer) {
+        var writer = FieldWriter(buffer)
         writer.bytes(nameField, count: Self.nameSize)
         writer.uint32(eventCounter)
         writer.uint32(readerState.rawValue)
         writer.int32(sharing)
         writer.bytes(atrField, count: Self.atrSize)
-        writer.bytes([], count: 3)
+        writer.zeros(3)
         writer.uint32(atrLength)
         writer.uint32(cardProtocol.rawValue)
-        return writer.bytes
     }
 
     /// Decodes `count` consecutive entries.
     public static func decodeArray(_ bytes: [UInt8], count: Int) -> [ReaderStateEntry] {
-        (0..<count).map { index in
-            ReaderStateEntry(decoding: bytes[index * size..<(index + 1) * size])
+        bytes.withUnsafeBytes { decodeArray($0, count: count) }
+    }
+
+    /// Decodes `count` consecutive entries from raw memory of at least `count * size` bytes.
+    public static func decodeArray(_ bytes: UnsafeRawBufferPointer, count: Int) -> [ReaderStateEntry] {
+        precondition(bytes.count >= count * size, "\(count) reader entries need \(count * size) bytes, got \(bytes.count)")
+        return (0..<count).map { index in
+            ReaderStateEntry(decoding: UnsafeRawBufferPointer(rebasing: bytes[index * size..<(index + 1) * size]))
         }
     }
 
     /// Encodes entries back to back.
     public static func encodeArray(_ entries: [ReaderStateEntry]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entries.count * size)
-        for entry in entries {
-            bytes.append(contentsOf: entry.encoded)
+        [UInt8](unsafeUninitializedCapacity: entries.count * size) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (index, entry) in entries.enumerated() {
+                entry.encode(into: UnsafeMutableRawBufferPointer(rebasing: raw[index * size..<(index + 1) * size]))
+            }
+            count = entries.count * size
         }
-        return bytes
     }
 }

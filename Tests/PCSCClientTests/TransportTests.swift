@@ -14,6 +14,18 @@ import Testing
     }
 }
 
+@Test func connectionClosedBeforeArrayIsCommError() throws {
+    try withFakeDaemon { daemon, client in
+        let context = try client.establishContext()
+        daemon.updateBehaviour { $0.closeOn = .getReadersStateArray }
+
+        // The size reply arrives, and the array's bytes never do.
+        #expect(throws: PCSCError.commError) { try client.listReaders(context) }
+        daemon.updateBehaviour { $0.closeOn = nil }
+        #expect(try client.listReaders(context).strings == [readerName])
+    }
+}
+
 @Test func resetConnectionIsSecurityViolation() throws {
     var behaviour = FakeDaemon.Behaviour()
     behaviour.resetOn = .establishContext

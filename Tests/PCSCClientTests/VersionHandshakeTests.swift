@@ -91,3 +91,76 @@ import Testing
     #expect(throws: PCSCError.noService) { try client.checkServiceAvailability() }
     #expect(throws: PCSCError.noService) { try client.establishContext() }
 }
+
+@Test func handshakeStartsFromAcceptedVersion() throws {
+    var behaviour = FakeDaemon.Behaviour()
+    behaviour.versionPolicy = .strict44
+    try withFakeDaemon(behaviour: behaviour) { daemon, client in
+        _ = try client.establishContext()
+        _ = try client.establishContext()
+
+        // pcsc-lite 1.9.9 logs an error for every rejected 4:6; only the first context
+        // offers it.
+        #expect(daemon.versionRequests == [.v4_6, .v4_4, .v4_4])
+    }
+}
+
+@Test func handshakeFollowsRejectedRememberedVersion() throws {
+    var behaviour = FakeDaemon.Behaviour()
+    behaviour.versionPolicy = .strict44
+    try withFakeDaemon(behaviour: behaviour) { daemon, client in
+        _ = try client.establishContext()
+        daemon.updateBehaviour { $0.versionPolicy = .strict45 }
+        _ = try client.establishContext()
+        _ = try client.establishContext()
+
+        #expect(daemon.versionRequests == [.v4_6, .v4_4, .v4_4, .v4_5, .v4_5])
+    }
+}
+
+@Test func handshakeOffersNewestAfterFailure() throws {
+    var behaviour = FakeDaemon.Behaviour()
+    behaviour.versionPolicy = .strict44
+    try withFakeDaemon(behaviour: behaviour) { daemon, client in
+        _ = try client.establishContext()
+        daemon.updateBehaviour { $0.versionPolicy = .rejectsAll }
+        #expect(throws: PCSCError.serviceStopped) { try client.establishContext() }
+        daemon.updateBehaviour { $0.versionPolicy = .modern }
+        _ = try client.establishContext()
+
+        #expect(daemon.versionRequests == [.v4_6, .v4_4, .v4_4, .v4_5, .v4_6])
+    }
+}
+
+@Test func handshakeOffersNewestToNewSocket() throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    var behaviour = FakeDaemon.Behaviour()
+    behaviour.versionPolicy = .strict44
+    let oldDaemon = FakeDaemon(path: directory.socketPath, readers: [Readers.withCard(readerName)], behaviour: behaviour)
+    let client = PCSCClient(configuration: ClientConfiguration(socketPath: directory.socketPath))
+    _ = try client.establishContext()
+    oldDaemon.stop()
+
+    let newDaemon = FakeDaemon(path: directory.socketPath, readers: [Readers.withCard(readerName)])
+    defer { newDaemon.stop() }
+    _ = try client.establishContext()
+
+    #expect(oldDaemon.versionRequests == [.v4_6, .v4_4])
+    #expect(newDaemon.versionRequests == [.v4_6])
+}
+
+@Test func handshakeOffersNewestAfterLostConnection() throws {
+    var behaviour = FakeDaemon.Behaviour()
+    behaviour.versionPolicy = .strict44
+    try withFakeDaemon(behaviour: behaviour) { daemon, client in
+        let context = try client.establishContext()
+        daemon.updateBehaviour { $0.closeOn = .getReadersState }
+        #expect(throws: PCSCError.commError) { try client.listReaders(context) }
+        daemon.updateBehaviour { $0.closeOn = nil }
+
+        // The next call reconnects the context, and the daemon may be a new one.
+        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(daemon.versionRequests == [.v4_6, .v4_4, .v4_6, .v4_4])
+    }
+}

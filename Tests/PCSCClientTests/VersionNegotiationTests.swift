@@ -11,7 +11,7 @@ private func reply(_ minor: Int32, _ rv: PCSCError? = nil) -> VersionMessage {
 @Test func negotiationAcceptsModernDaemon() {
     var negotiation = VersionNegotiation()
 
-    #expect(negotiation.firstRequest == .v4_6)
+    #expect(VersionNegotiation.newest == .v4_6)
     #expect(negotiation.handle(reply: reply(6), to: .v4_6) == .accepted(.v4_6))
 }
 
@@ -40,7 +40,9 @@ private func reply(_ minor: Int32, _ rv: PCSCError? = nil) -> VersionMessage {
 
     #expect(negotiation.handle(reply: reply(5, .serviceStopped), to: .v4_6) == .retry(.v4_5))
     #expect(negotiation.handle(reply: reply(5, .serviceStopped), to: .v4_5) == .rejected(.serviceStopped))
-    #expect(negotiation.offered == [.v4_6, .v4_5])
+    #expect(negotiation.hasOffered(.v4_6))
+    #expect(negotiation.hasOffered(.v4_5))
+    #expect(!negotiation.hasOffered(.v4_4))
 }
 
 @Test func negotiationPassesOtherErrors() {

@@ -97,6 +97,7 @@ final class FakeDaemon: Sendable {
         var connections: [Int: Connection] = [:]
         var nextConnection = 1
         var received: [Received] = []
+        var queuedBehind: [UInt32] = []
         var versionRequests: [ProtocolVersion] = []
         var violations: [String] = []
         var setAttributes: [[UInt8]] = []
@@ -171,6 +172,9 @@ final class FakeDaemon: Sendable {
     }
 
     var received: [Received] { state.withLock { $0.received } }
+    /// The body-less commands that had the client's next request already waiting behind
+    /// them when the daemon read them, that is, requests the client sent in one write.
+    var queuedBehind: [UInt32] { state.withLock { $0.queuedBehind } }
     var versionRequests: [ProtocolVersion] { state.withLock { $0.versionRequests } }
     var violations: [String] { state.withLock { $0.violations } }
     var setAttributes: [[UInt8]] { state.withLock { $0.setAttributes } }
@@ -254,6 +258,9 @@ final class FakeDaemon: Sendable {
             return false
         }
         guard let body = try? socket.readExactly(command.bodySize) else { return false }
+        if command.bodySize == 0 && Self.hasQueuedBytes(socket) {
+            state.withLock { $0.queuedBehind.append(command.rawValue) }
+        }
         return dispatch(command, body: body, connection: id, socket: socket, version: version ?? .v4_6)
     }
 
@@ -533,6 +540,11 @@ final class FakeDaemon: Sendable {
         guard let rv = state.connections[id]?.heldSignal else { return true }
         state.connections[id]?.heldSignal = nil
         return write(&state, id, WaitReaderStateChangeMessage(rv: rv).encoded)
+    }
+
+    private static func hasQueuedBytes(_ socket: UnixSocket) -> Bool {
+        var byte: UInt8 = 0
+        return recv(socket.fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) > 0
     }
 
     private static func takeSharingViolation(_ state: inout State) -> Bool {
