@@ -50,6 +50,7 @@ build-deps:
 	@scripts/install-packages.sh $(BUILD_PACKAGES)
 
 check: deps build unit-tests integration-tests bench-smoke
+	@echo "make check: unit tests, integration tests and the benchmark smoke pass all passed."
 
 unit-tests:
 	$(SWIFT) build --build-tests

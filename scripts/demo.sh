@@ -44,7 +44,8 @@ LD_LIBRARY_PATH=$WORK/prefix/lib "$WORK/select-aid"
 
 step "Running Debian's pcsc_scan with our library (LD_PRELOAD)"
 LD_PRELOAD=$WORK/prefix/lib/libpcsclite.so.1 pcsc_scan -r
-LD_PRELOAD=$WORK/prefix/lib/libpcsclite.so.1 timeout 5 pcsc_scan -t 1 || true
+# -n: no ATR lookup, which would try to download pcsc-tools' ATR list.
+LD_PRELOAD=$WORK/prefix/lib/libpcsclite.so.1 timeout 5 pcsc_scan -n -t 1 || true
 
 step "Removing and inserting the card through the virtual reader control socket"
 LD_PRELOAD=$WORK/prefix/lib/libpcsclite.so.1 pcsc_scan -t 3 -n &

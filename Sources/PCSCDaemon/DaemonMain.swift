@@ -45,8 +45,10 @@ public enum DaemonMain {
         """
     }
 
+    /// `$PCSCLITE_CSOCK_NAME`, or the default path when the variable is not set. An empty
+    /// value is kept (and rejected at start-up): the client library would use it as given.
     static var socketPath: String {
-        if let path = getenv("PCSCLITE_CSOCK_NAME"), path.pointee != 0 {
+        if let path = getenv("PCSCLITE_CSOCK_NAME") {
             return String(cString: path)
         }
         return defaultSocketPath
@@ -63,6 +65,15 @@ public enum DaemonMain {
         Server.blockSignals()
 
         let path = socketPath
+        guard !path.isEmpty else {
+            log.critical("PCSCLITE_CSOCK_NAME is set but empty; unset it or give the socket path")
+            writeStandardErrorIfDetached(options, "pcscd: PCSCLITE_CSOCK_NAME is set but empty\n")
+            return 2
+        }
+        if let configPath = options.configPath, !ReaderConfiguration.check(configPath) {
+            writeStandardErrorIfDetached(options, "pcscd: cannot use the reader configuration \(configPath); see the log\n")
+            return 1
+        }
         let listener: ListeningSocket
         do {
             listener = try ListeningSocket.inherited(path: path) ?? ListeningSocket.create(path: path)
@@ -151,7 +162,9 @@ struct PIDFile {
     let path: String
 
     func write() {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: a symbolic link planted at the path must not make the daemon, often
+        // root, truncate and expose another file.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             log.error("Cannot write pid file \(path): \(String(cString: strerror(errno)))")
             return

@@ -90,7 +90,7 @@ extension DaemonOptions {
 
         switch name {
         case "apdu": try noValue(); logAPDUs = true
-        case "config": configPath = try required()
+        case "config": configPath = try Self.path(try required(), option: "--config")
         case "foreground": try noValue(); foreground = true
         case "color": try noValue(); color = true
         case "help": try noValue(); action = .help
@@ -119,7 +119,7 @@ extension DaemonOptions {
         case "disable-polkit": try noValue(); disablePolkit = true
         case "virtual-readers":
             virtualReaders = try Self.count(try required(), option: "--virtual-readers", minimum: 0, maximum: 64)
-        case "virtual-control": virtualControlPath = try required()
+        case "virtual-control": virtualControlPath = try Self.path(try required(), option: "--virtual-control")
         case "virtual-mode":
             let mode = try required()
             guard Self.virtualModes.contains(mode) else {
@@ -148,7 +148,7 @@ extension DaemonOptions {
 
             switch letter {
             case "a": logAPDUs = true
-            case "c": configPath = try value()
+            case "c": configPath = try Self.path(try value(), option: "-c")
             case "f": foreground = true
             case "T": color = true
             case "h": action = .help
@@ -177,6 +177,12 @@ extension DaemonOptions {
                 message: "invalid value '\(text)' for \(option); give a whole number from \(minimum) to \(maximum)")
         }
         return value
+    }
+
+    /// Accepts a non-empty path.
+    static func path(_ text: String, option: String) throws(OptionError) -> String {
+        guard !text.isEmpty else { throw OptionError(message: "option \(option) needs a path, not an empty value") }
+        return text
     }
 
     /// Parses a duration in seconds with up to three decimals ("2", "0.25") into
@@ -212,8 +218,9 @@ extension DaemonOptions {
           -C, --critical          log level: critical only
           -a, --apdu              log every APDU and response, in hex, at any level
           -T, --color             colour the log lines on standard error
-          -c, --config PATH       reader configuration directory or file (serial readers
-                                  are not supported; the path is only checked)
+          -c, --config PATH       reader configuration directory or file; it must be
+                                  readable, and its serial readers are reported and
+                                  ignored (this daemon loads no IFD handlers)
           -t, --max-thread N      maximum simultaneous client connections (default 200)
           -s, --max-card-handle-per-thread N
                                   maximum card handles per client connection (default 200)
@@ -221,7 +228,7 @@ extension DaemonOptions {
                                   maximum card handles per reader (default 200)
           -x, --auto-exit[=SECONDS]
                                   exit after SECONDS without any client connection
-                                  (default 60; decimals allowed, such as 0.5)
+                                  (-x: 60; decimals allowed, such as --auto-exit=0.5)
           -S, --reader-name-no-serial
                                   leave the USB serial number out of reader names
           -I, --reader-name-no-interface

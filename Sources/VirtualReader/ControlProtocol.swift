@@ -362,20 +362,24 @@ private func parseAddress(_ token: String, for keyword: String) throws(ControlPr
         throw ControlProtocolError("invalid slot address '\(token)' in \(keyword): expected R or R.S, for example 1.2")
     }
 
-    let reader = try parseNumber(String(parts[0]), range: 0...999, what: "reader number in '\(token)'", example: "\(keyword) 1.0")
+    let reader = try parseNumber(String(parts[0]), range: 0...999, what: "reader number", in: token, example: "\(keyword) 1.0")
     let slot = parts.count == 2
-        ? try parseNumber(String(parts[1]), range: 0...15, what: "slot number in '\(token)'", example: "\(keyword) \(reader).1")
+        ? try parseNumber(String(parts[1]), range: 0...15, what: "slot number", in: token, example: "\(keyword) \(reader).1")
         : 0
     return VirtualSlotAddress(reader: reader, slot: slot)
 }
 
 /// Parses a decimal number made of digits only, within `range`.
-private func parseNumber(_ token: String, range: ClosedRange<Int>, what: String, example: String) throws(ControlProtocolError) -> Int {
+private func parseNumber(
+    _ token: String, range: ClosedRange<Int>, what: String, in context: String? = nil, example: String
+) throws(ControlProtocolError) -> Int {
     guard !token.isEmpty, token.count <= 6, token.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(token),
         range.contains(value)
     else {
+        let place = context.map { $0 == token ? "" : " in '\($0)'" } ?? ""
         throw ControlProtocolError(
-            "invalid \(what) '\(token)': expected a decimal number \(range.lowerBound)…\(range.upperBound), for example '\(example)'")
+            "invalid \(what) '\(token)'\(place): expected a decimal number \(range.lowerBound)…\(range.upperBound), "
+                + "for example '\(example)'")
     }
     return value
 }

@@ -19,6 +19,9 @@ public final class ControlSocketServer: @unchecked Sendable {
     private var running = false
 
     static let maxLineLength = 4096
+    /// Control clients served at once; more are told so and disconnected, so a client
+    /// cannot use up the process's file descriptors.
+    static let maxClients = 16
 
     /// Binds and listens on `path`. A socket file left there by a process that is gone is
     /// replaced; a path some live server listens on is not.
@@ -98,10 +101,18 @@ public final class ControlSocketServer: @unchecked Sendable {
     private func accept() {
         let client = Glibc.accept(listener, nil, nil)
         guard client >= 0 else {
-            logError("control socket \(path): accept failed: \(String(cString: strerror(errno)))")
+            let code = errno
+            logError("control socket \(path): accept failed: \(String(cString: strerror(code)))")
+            // Out of descriptors the listener stays readable; pause instead of spinning.
+            if code == EMFILE || code == ENFILE { usleep(100_000) }
             return
         }
         _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+        guard clients.count < Self.maxClients else {
+            _ = send("error too many control connections (\(Self.maxClients)); close one and retry\n", to: client)
+            close(client)
+            return
+        }
         clients[client] = []
     }
 
@@ -131,10 +142,14 @@ public final class ControlSocketServer: @unchecked Sendable {
         clients[client] = pending
     }
 
+    /// Writes a reply without blocking. A client that does not read its replies fills its
+    /// socket buffer and is disconnected, rather than stalling every other control client.
     private func send(_ text: String, to client: Int32) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes {
+                Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { return false }
             bytes = bytes.dropFirst(written)

@@ -105,6 +105,8 @@ import Testing
         (["--config"], "option --config needs a value"),
         (["--foreground=yes"], "option --foreground takes no value"),
         (["extra"], "unexpected argument 'extra'"),
+        (["--virtual-control="], "option --virtual-control needs a path"),
+        (["-c", ""], "option -c needs a path"),
     ])
     func invalidArgumentsAreRejected(arguments: [String], message: String) {
         #expect {

@@ -40,11 +40,11 @@ import VirtualReader
         ("plug 0", "unknown request 'plug'"),
         ("Insert 0", "unknown request 'Insert'"),
         ("insert", "insert needs a slot address"),
-        ("insert x", "invalid reader number in 'x' 'x'"),
-        ("insert 1000", "invalid reader number in '1000'"),
-        ("insert 0.16", "invalid slot number in '0.16' '16'"),
-        ("insert 0.", "invalid slot number in '0.' ''"),
-        ("insert -1", "invalid reader number in '-1'"),
+        ("insert x", "invalid reader number 'x': expected"),
+        ("insert 1000", "invalid reader number '1000': expected"),
+        ("insert 0.16", "invalid slot number '16' in '0.16'"),
+        ("insert 0.", "invalid slot number '' in '0.'"),
+        ("insert -1", "invalid reader number '-1'"),
         ("insert 0.1.2", "invalid slot address '0.1.2'"),
         ("insert 0 1", "unexpected '1' after insert"),
         ("list all", "unexpected 'all' after list"),
@@ -76,7 +76,7 @@ import VirtualReader
 
     @Test func errorMessagesSayWhatToDo() {
         #expect(throws: ControlProtocolError(
-            "invalid slot number in '0.16' '16': expected a decimal number 0…15, for example 'insert 0.1'")) {
+            "invalid slot number '16' in '0.16': expected a decimal number 0…15, for example 'insert 0.1'")) {
             try ControlRequest(parsing: "insert 0.16")
         }
         #expect(throws: ControlProtocolError(

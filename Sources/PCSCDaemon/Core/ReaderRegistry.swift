@@ -24,6 +24,10 @@ final class ReaderRegistry: Sendable {
     private let state = Locked(State())
     private let onChange: @Sendable () -> Void
 
+    /// Readers served at once. pcsc-lite 2.5 has no limit; its clients, and ours, accept
+    /// reader arrays of at most 4096 entries, so more readers would break every client.
+    static let maxReaders = 4096
+
     init(onChange: @escaping @Sendable () -> Void) {
         self.onChange = onChange
     }
@@ -34,9 +38,12 @@ final class ReaderRegistry: Sendable {
 
     /// Publishes a device's slots after their first card check. Names follow pcscd:
     /// `<base> XX YY`, XX the lowest number unused by readers of the same driver, YY the slot.
+    /// Returns nil, publishing nothing, when the device's slots would exceed `maxReaders`.
     @discardableResult
-    func add(_ device: any ReaderDevice) -> [ReaderSlot] {
-        let slots = state.withLock { state -> [ReaderSlot] in
+    func add(_ device: any ReaderDevice) -> [ReaderSlot]? {
+        let slots = state.withLock { state -> [ReaderSlot]? in
+            let used = state.slots.lazy.filter { $0 != nil }.count
+            guard used + device.slots.count <= Self.maxReaders else { return nil }
             let number = Self.freeDeviceNumber(for: device, in: state)
             let base = Self.truncated(device.baseName, maxBytes: 121)
             var created: [ReaderSlot] = []
@@ -51,6 +58,7 @@ final class ReaderRegistry: Sendable {
             state.capacity = max(state.capacity, state.slots.count)
             return created
         }
+        guard let slots else { return nil }
 
         for slot in slots {
             slot.refreshPresence()

@@ -18,7 +18,7 @@ enum DriverError: Error, Equatable, Sendable, CustomStringConvertible {
     case insufficientBuffer(needed: Int)
     /// The reader does not work at this exchange level or with this card (named in detail).
     case unsupportedReader(String)
-    /// Any other failure talking to the reader or card, with detail for the log.
+    /// Any other failure talking to the reader or card, described for the log.
     case communication(String)
 
     var description: String {
@@ -31,7 +31,7 @@ enum DriverError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notSupported: "not supported by the reader driver"
         case .insufficientBuffer(let needed): "answer needs \(needed) bytes"
         case .unsupportedReader(let detail): "unsupported reader: \(detail)"
-        case .communication(let detail): "communication error: \(detail)"
+        case .communication(let detail): detail
         }
     }
 }

@@ -49,6 +49,13 @@ extension ReaderManager {
         guard let usb else { return }
         let isKnown = state.withLock { $0.usbDevices[candidate.key] != nil || $0.otherUSBDevices.contains(candidate.key) }
         if isKnown { return }
+        // A smart-card class interface the driver cannot use is reported once per plug-in,
+        // so a user with a broken reader finds the reason in the log.
+        for rejection in CCIDInterface.rejectedInterfaces(in: candidate.info) {
+            log.error(
+                "USB device \(candidate.key) (\(hex(candidate.info.vendorID, width: 4)):"
+                    + "\(hex(candidate.info.productID, width: 4))): skipping \(rejection)")
+        }
         guard !CCIDInterface.ccidInterfaces(in: candidate.info).isEmpty else {
             state.withLock { _ = $0.otherUSBDevices.insert(candidate.key) }
             return

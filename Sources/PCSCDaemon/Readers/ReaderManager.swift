@@ -29,6 +29,11 @@ final class ReaderManager: Sendable {
     /// How long a monitor waits for a slot-change notification before checking whether
     /// it should stop.
     static let monitorWaitMilliseconds = 2000
+    /// Slots a reader may have; the CCID descriptor allows 256, real multi-slot readers
+    /// have at most 8, and a nonsense value would flood the reader list.
+    static let maxSlotsPerReader = 16
+    /// Virtual readers at once; their numbers (0-999) are control-protocol addresses.
+    static let maxVirtualReaders = 1000
 
     init(daemon: Daemon, options: DaemonOptions) {
         self.daemon = daemon
@@ -80,10 +85,21 @@ final class ReaderManager: Sendable {
                 log.error("Cannot use USB device \(key) interface \(interface.interfaceNumber): \(error)")
                 continue
             }
+            guard reader.slotCount <= Self.maxSlotsPerReader else {
+                log.error(
+                    "Cannot use USB device \(key) interface \(interface.interfaceNumber): it declares "
+                        + "\(reader.slotCount) slots, more than the \(Self.maxSlotsPerReader) this daemon accepts")
+                reader.close()
+                continue
+            }
             let device = CCIDReaderDevice(
                 reader: reader, usbDevice: usbDevice, baseName: baseName(of: reader),
                 deviceKey: key + ":\(interface.interfaceNumber)")
-            daemon.registry.add(device)
+            guard daemon.registry.add(device) != nil else {
+                log.error("Cannot add USB device \(key): the daemon already serves \(ReaderRegistry.maxReaders) readers")
+                reader.close()
+                continue
+            }
             startMonitor(device)
             added.append(device)
         }
@@ -151,6 +167,9 @@ final class ReaderManager: Sendable {
             var number = 0
             while state.virtualDevices[number] != nil { number += 1 }
             return number
+        }
+        guard number < Self.maxVirtualReaders else {
+            return .error("\(Self.maxVirtualReaders) virtual readers exist already; detach one first")
         }
         var configuration = request.configuration(
             serialNumber: "VC" + zeroPadded(number, width: 4), busNumber: 0,

@@ -133,9 +133,12 @@ final class ClientConnection: Sendable {
         try socket.writeAll(bytes)
     }
 
+    /// The peer's process name, with control characters replaced so that a client cannot
+    /// rewrite log lines on a terminal.
     private static func processName(of pid: Int32) -> String {
         guard pid > 0, let text = readTextFile("/proc/\(pid)/comm") else { return "unknown" }
-        return String(text.prefix { $0 != "\n" })
+        let name = text.prefix { $0 != "\n" }
+        return String(name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     }
 
     private static func peerCredentials(of fd: Int32) -> (pid: Int32, uid: UInt32) {

@@ -249,8 +249,10 @@ struct RequestHandler {
     private func reconnect(_ request: ReconnectMessage) throws {
         var reply = request
         reply.activeProtocol = 0
+        // The handle check comes first and may close the connection, as for other commands.
+        let lookup = try slot(forOwnedCard: request.card, command: .reconnect)
         do throws(PCSCError) {
-            reply.activeProtocol = try reconnectCard(request).rawValue
+            reply.activeProtocol = try reconnectCard(request, lookup: lookup).rawValue
             reply.rv = 0
         } catch {
             reply.rv = error.rawValue
@@ -258,13 +260,9 @@ struct RequestHandler {
         try connection.reply(reply.encoded)
     }
 
-    private func reconnectCard(_ request: ReconnectMessage) throws(PCSCError) -> CardProtocols {
-        let lookup: Result<ReaderSlot, PCSCError>
-        do {
-            lookup = try slot(forOwnedCard: request.card, command: .reconnect)
-        } catch {
-            throw .internalError
-        }
+    private func reconnectCard(
+        _ request: ReconnectMessage, lookup: Result<ReaderSlot, PCSCError>
+    ) throws(PCSCError) -> CardProtocols {
         guard let initialization = Disposition(rawValue: request.initialization), initialization != .eject else {
             throw .invalidValue
         }

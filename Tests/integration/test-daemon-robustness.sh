@@ -1,0 +1,56 @@
+#!/bin/sh
+# Attacks on the daemon that any local user could make, each followed by a check that it
+# still serves others: held event signals and reused descriptors, clients that never
+# read, a flooding or crowding control client, handle guessing with RECONNECT, control
+# characters in process names, running out of file descriptors, a planted pid-file
+# symlink, and bad start-up settings.
+. "$(dirname "$0")/lib.sh"
+
+attack() {
+    /usr/bin/python3 "$ROOT/Tests/integration/clients/robustness.py" "$OUR_SOCKET" "$OUR_CONTROL" "$OUR_PID" "$@" \
+        || fail "robustness case $* failed"
+}
+
+start_our_pcscd --virtual-readers=2
+attack reused-descriptor thread-growth control-pipeline control-limit reconnect-guessing process-name
+if grep -q "$(printf '\033')" "$WORK/our-pcscd.log"; then
+    fail "an escape character from a process name reached the log"
+fi
+stop_pid "$OUR_PID"
+
+# Out of file descriptors: 64 allowed, up to 1000 clients configured.
+OUR_SOCKET=$WORK/limited.comm
+PCSCLITE_CSOCK_NAME=$OUR_SOCKET prlimit --nofile=64 "$BUILD/sbin/pcscd" --foreground -t 1000 \
+    --virtual-readers=1 --virtual-control="$WORK/limited.ctl" >"$WORK/limited.log" 2>&1 &
+OUR_PID=$!
+STARTED_PIDS="$STARTED_PIDS $OUR_PID"
+wait_for_socket "$OUR_SOCKET"
+OUR_CONTROL=$WORK/limited.ctl
+attack descriptor-exhaustion
+stop_pid "$OUR_PID"
+
+# A symbolic link planted at the pid-file path is not followed.
+printf 'secret\n' >"$WORK/victim"
+chmod 600 "$WORK/victim"
+ln -s "$WORK/victim" "$WORK/planted.comm.pid"
+PCSCLITE_CSOCK_NAME=$WORK/planted.comm "$BUILD/sbin/pcscd" --foreground >"$WORK/planted.log" 2>&1 &
+planted=$!
+STARTED_PIDS="$STARTED_PIDS $planted"
+wait_for_socket "$WORK/planted.comm"
+stop_pid "$planted"
+[ "$(cat "$WORK/victim")" = secret ] || fail "the daemon wrote through the pid-file symlink"
+[ "$(stat -c %a "$WORK/victim")" = 600 ] || fail "the daemon changed the mode of the symlink's target"
+pass "a planted pid-file symlink is not followed"
+
+# Bad settings are refused at start-up with a message.
+status=0
+PCSCLITE_CSOCK_NAME= "$BUILD/sbin/pcscd" --foreground >"$WORK/empty.log" 2>&1 || status=$?
+[ "$status" -eq 2 ] || fail "an empty PCSCLITE_CSOCK_NAME gave status $status"
+grep -q "PCSCLITE_CSOCK_NAME is set but empty" "$WORK/empty.log" || fail "no message for an empty PCSCLITE_CSOCK_NAME"
+status=0
+PCSCLITE_CSOCK_NAME=$WORK/c.comm "$BUILD/sbin/pcscd" --foreground -c "$WORK/missing" >"$WORK/config.log" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "a missing -c path gave status $status"
+grep -q "Reader configuration $WORK/missing: No such file or directory" "$WORK/config.log" \
+    || fail "no message for a missing -c path: $(cat "$WORK/config.log")"
+[ ! -e "$WORK/c.comm" ] || fail "the daemon created its socket before refusing the configuration"
+pass "empty socket variable and missing -c path are refused"
