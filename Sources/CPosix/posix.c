@@ -2,6 +2,9 @@
 #include "CPosix.h"
 
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -29,4 +32,24 @@ void cposix_set_thread_name(const char *name)
 int cposix_accept_cloexec(int listening_fd)
 {
     return accept4(listening_fd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+void cposix_release_unused_stack(void)
+{
+    pthread_attr_t attributes;
+    void *stack;
+    size_t size;
+    char marker;
+
+    if (pthread_getattr_np(pthread_self(), &attributes) != 0)
+        return;
+    if (pthread_attr_getstack(&attributes, &stack, &size) == 0) {
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t low = ((uintptr_t)stack + page - 1) & ~(page - 1);
+        /* Keep a margin below this frame for the calls that end the thread. */
+        uintptr_t high = ((uintptr_t)&marker - 16 * page) & ~(page - 1);
+        if (high > low)
+            madvise((void *)low, high - low, MADV_DONTNEED);
+    }
+    pthread_attr_destroy(&attributes);
 }

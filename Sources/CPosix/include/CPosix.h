@@ -18,6 +18,11 @@ int cposix_peer_credentials(int fd, pid_t *pid, uid_t *uid);
 /* Accepts a connection with close-on-exec set; -1 with errno on failure. */
 int cposix_accept_cloexec(int listening_fd);
 
+/* Gives the pages of the calling thread's stack below the current frame back to the
+   kernel (madvise MADV_DONTNEED). Called by a thread that is about to end, so the C
+   library's cache of thread stacks does not keep their pages resident. */
+void cposix_release_unused_stack(void);
+
 /* Names the calling thread (at most 15 bytes are kept), for ps and debuggers. */
 void cposix_set_thread_name(const char *name);
 

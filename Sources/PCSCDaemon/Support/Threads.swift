@@ -30,6 +30,9 @@ func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @S
         let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
         cposix_set_thread_name(box.name)
         box.body()
+        // The C library caches the stacks of ended threads; without this a burst of
+        // clients would leave their touched stack pages resident.
+        cposix_release_unused_stack()
         return nil
     }, box)
     if result != 0 {
