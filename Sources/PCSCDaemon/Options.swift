@@ -29,7 +29,7 @@ public struct DaemonOptions: Sendable, Equatable {
     public var disablePolkit = false
     /// Virtual CCID readers to create at start-up.
     public var virtualReaders = 0
-    /// Where to serve the virtual reader control protocol.
+    /// The UNIX socket path of the virtual reader control protocol.
     public var virtualControlPath: String?
     /// Exchange mode of the virtual readers created at start-up.
     public var virtualMode = "tpdu-t1"
@@ -40,7 +40,7 @@ public struct DaemonOptions: Sendable, Equatable {
     public static let defaultAutoExitSeconds = 60
 }
 
-/// A command-line error: the message names the option and value and says what to do.
+/// A command-line error; its message names the option and value and what to do.
 public struct OptionError: Error, Equatable, CustomStringConvertible {
     public let message: String
     public var description: String { message }

@@ -34,8 +34,18 @@ run() {
         path=
     fi
     echo "--- $library library: $*"
-    LD_LIBRARY_PATH=$path PCSCLITE_CSOCK_NAME=$OUR_SOCKET timeout 60 "$PROGRAM" "$@" \
-        || failed="$failed $library:$(echo "$*" | cut -d' ' -f1,2)"
+    status=0
+    (cd "$WORK" && ulimit -c unlimited && LD_LIBRARY_PATH=$path PCSCLITE_CSOCK_NAME=$OUR_SOCKET \
+        timeout 60 "$PROGRAM" "$@") || status=$?
+    if [ "$status" -ne 0 ]; then
+        failed="$failed $library:$(echo "$*" | cut -d' ' -f1,2)"
+        # A crash leaves a core file when the kernel's core_pattern writes one: print where.
+        for core in "$WORK"/core*; do
+            [ -f "$core" ] || continue
+            gdb -q -batch -ex "thread apply all bt 12" "$PROGRAM" "$core" 2>/dev/null | head -n 80
+            rm -f "$core"
+        done
+    fi
 }
 
 run our stress "$STRESS_SECONDS" "$OUR_CONTROL"

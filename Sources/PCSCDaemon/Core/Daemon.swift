@@ -18,7 +18,7 @@ final class Daemon: Sendable {
     let notifier: EventNotifier
     let handles = HandleAllocator()
     let limits: ClientLimits
-    /// Which connection owns each context, for `SCARD_CANCEL` from another connection.
+    /// The owning connection of each context, for `SCARD_CANCEL` from another connection.
     private let contexts = Locked([UInt32: ClientConnection]())
     /// Open connections, to name the client that holds a card in log lines.
     private let connections = Locked([ConnectionID: ClientConnection]())

@@ -117,7 +117,7 @@ final class ReaderRegistry: Sendable {
         state.withLock { _ = $0.cards.removeValue(forKey: card) }
     }
 
-    /// The first `count` entries of the reader array, empty entries for unused indexes.
+    /// Returns the first `count` entries of the reader array, with empty entries for unused indexes.
     func entries(count: Int) -> [ReaderStateEntry] {
         let slots = state.withLock { $0.slots }
         return (0..<count).map { index in

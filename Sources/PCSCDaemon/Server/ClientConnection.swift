@@ -133,8 +133,8 @@ final class ClientConnection: Sendable {
         try socket.writeAll(bytes)
     }
 
-    /// The peer's process name, with control characters replaced so that a client cannot
-    /// rewrite log lines on a terminal.
+    /// Returns the peer's process name with control characters replaced, so that a client
+    /// cannot rewrite log lines on a terminal.
     private static func processName(of pid: Int32) -> String {
         guard pid > 0, let text = readTextFile("/proc/\(pid)/comm") else { return "unknown" }
         let name = text.prefix { $0 != "\n" }

@@ -2,7 +2,7 @@ import Glibc
 import PCSCTypes
 import PCSCWire
 
-/// Why a connection is closed without a reply, as pcscd does for malformed requests.
+/// A malformed request, for which the connection is closed without a reply as pcscd does.
 enum ProtocolViolation: Error, CustomStringConvertible {
     case unknownCommand(UInt32)
     case wrongSize(command: Command, size: UInt32)
@@ -180,7 +180,7 @@ struct RequestHandler {
         return .invalidHandle
     }
 
-    /// The reader of an owned card, or the error to report.
+    /// Returns the reader of an owned card, or the error to report.
     private func slot(forOwnedCard card: UInt32, command: Command) throws -> Result<ReaderSlot, PCSCError> {
         if let error = try ownedCard(card, for: command) { return .failure(error) }
         guard let slot = daemon.registry.slot(forCard: card) else { return .failure(.readerUnavailable) }

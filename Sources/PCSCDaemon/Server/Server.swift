@@ -6,9 +6,9 @@ import Synchronization
 /// The main event loop: accepts clients, handles signals, and ends the daemon after the
 /// idle time of `--auto-exit`.
 ///
-/// Everything the loop waits for is a file descriptor in one epoll set (the listening
-/// socket, a signalfd, a timerfd for the idle timer and an eventfd that connection
-/// threads poke when they end), so no signal handler can race the loop.
+/// Everything the loop waits for is a file descriptor in one epoll set: the listening
+/// socket, a signalfd, a timerfd for the idle timer, and an eventfd that connection
+/// threads poke when they end. So no signal handler can race the loop.
 final class Server: @unchecked Sendable {
     private let daemon: Daemon
     private let listener: ListeningSocket
@@ -20,8 +20,8 @@ final class Server: @unchecked Sendable {
     private let timerFD: Int32
     private let wakeFD: Int32
     /// A spare descriptor, given up to accept and refuse a client when the daemon has run
-    /// out of descriptors; without it the listening socket stays readable and the event
-    /// loop would spin.
+    /// out of descriptors. Without it the listening socket would stay readable and the
+    /// event loop would spin.
     private var reserveFD: Int32
     private let activeConnections = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
@@ -152,7 +152,7 @@ final class Server: @unchecked Sendable {
         let fd = cposix_accept_cloexec(listener.fd)
         if fd >= 0 { close(fd) }
         reserveFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        log.error("Out of file descriptors; refused a client. Raise the limit (LimitNOFILE=) or lower -t")
+        log.error("Too many open files: refused a client. Raise the limit (LimitNOFILE=) or lower -t")
         return fd >= 0
     }
 

@@ -30,7 +30,7 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
     }
 }
 
-/// Where log lines go.
+/// The destination of log lines.
 public enum LogDestination: Sendable, Equatable {
     /// Standard error, one line per message with a time stamp (foreground mode).
     case standardError(color: Bool)
