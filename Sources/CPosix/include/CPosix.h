@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <signal.h>
+#include <malloc.h>
 
 /* Small wrappers for Linux interfaces that Swift's Glibc module does not expose
    because they need _GNU_SOURCE. */

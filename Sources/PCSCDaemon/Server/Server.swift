@@ -91,6 +91,7 @@ final class Server: @unchecked Sendable {
                 case wakeFD:
                     drain(wakeFD)
                     armIdleTimer()
+                    releaseMemoryWhenIdle()
                 default:
                     break
                 }
@@ -205,6 +206,14 @@ final class Server: @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    /// Gives freed heap memory back to the kernel once the last client has left. Each
+    /// connection thread may allocate from its own malloc arena, and glibc keeps the free
+    /// space of arenas; after 200 concurrent clients that was 5 MiB (`make bench` row 6).
+    private func releaseMemoryWhenIdle() {
+        guard activeConnections.load(ordering: .acquiring) == 0 else { return }
+        _ = malloc_trim(0)
     }
 
     private func armIdleTimer() {
