@@ -1,3 +1,4 @@
+import CCID
 import PCSCTypes
 import PCSCWire
 
@@ -45,7 +46,7 @@ final class ReaderRegistry: Sendable {
             let used = state.slots.lazy.filter { $0 != nil }.count
             guard used + device.slots.count <= Self.maxReaders else { return nil }
             let number = Self.freeDeviceNumber(for: device, in: state)
-            let base = Self.truncated(device.baseName, maxBytes: 121)
+            let base = ReaderNaming.truncated(device.baseName, toBytes: ReaderNaming.maxBaseNameLength)
             var created: [ReaderSlot] = []
             for (slotNumber, driver) in device.slots.enumerated() {
                 let index = state.slots.firstIndex(where: { $0 == nil }) ?? state.slots.count
@@ -135,18 +136,5 @@ final class ReaderRegistry: Sendable {
         var number = 0
         while used.contains(number) { number += 1 }
         return number
-    }
-
-    /// Cuts a UTF-8 string to at most `maxBytes` bytes without splitting a character.
-    static func truncated(_ text: String, maxBytes: Int) -> String {
-        var result = ""
-        var count = 0
-        for character in text {
-            let size = character.utf8.count
-            if count + size > maxBytes { break }
-            result.append(character)
-            count += size
-        }
-        return result
     }
 }
