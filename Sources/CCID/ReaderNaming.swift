@@ -74,7 +74,6 @@ public struct ReaderNaming: Sendable {
     }
 
     /// Cuts `text` to at most `limit` UTF-8 bytes without splitting a character.
-    /// Cuts `text` to at most `limit` UTF-8 bytes without splitting a character.
     public static func truncated(_ text: String, toBytes limit: Int) -> String {
         guard text.utf8.count > limit else { return text }
         var result = ""
