@@ -34,8 +34,8 @@ final class ReaderSlot: Sendable {
 
     var isRemoved: Bool { state.withLock { $0.isRemoved } }
 
-    /// Who blocks other handles: the holder's connection and whether it holds the card
-    /// exclusively (else in a transaction); nil when nobody does.
+    /// The connection that blocks other handles, and whether it has the card exclusively
+    /// (else in a transaction); nil when no handle blocks others.
     var holder: (connection: ConnectionID, exclusive: Bool)? {
         state.withLock { state in
             state.sharing.holder.map { ($0, state.sharing.isExclusive) }
@@ -292,8 +292,8 @@ final class ReaderSlot: Sendable {
         onChange()
     }
 
-    /// Powers the card down when no handle has used the slot for the grace time, as
-    /// pcscd does to save power; the next connect powers it up again.
+    /// Powers the card down when no handle has used the slot for the grace time, as pcscd
+    /// does to save power. The next connect powers it up again.
     func powerOffIfIdle(now: Int64 = monotonicMilliseconds()) {
         io.withLock { _ in
             let due = state.withLock { state in
@@ -430,8 +430,8 @@ final class ReaderSlot: Sendable {
         }
     }
 
-    /// Reads an attribute. The daemon answers the reader name attributes itself when the
-    /// driver does not.
+    /// Reads an attribute. The daemon returns the reader name attributes itself when the
+    /// driver does not support them.
     func attribute(card: UInt32, id: AttributeID) throws(PCSCError) -> [UInt8] {
         try io.withLock { _ throws(PCSCError) in
             try checkAccess(card: card)
@@ -485,9 +485,9 @@ final class ReaderSlot: Sendable {
         }
     }
 
-    /// Drops every handle of a closed connection. A handle that owned the lock (a
-    /// transaction or an exclusive connection) resets the card unless it already saw a
-    /// reset or removal, as pcscd does; others leave it.
+    /// Drops every handle of a closed connection. As in pcscd, a handle that owned the lock
+    /// (a transaction or an exclusive connection) resets the card unless it already saw a
+    /// reset or removal. Other handles leave the card as it is.
     func dropHandles(of connection: ConnectionID) {
         let cards = state.withLock { $0.sharing.cards(of: connection) }
         for card in cards {

@@ -1,6 +1,6 @@
 import PCSCTypes
 
-/// An event a card handle has not been told about yet. It is reported by the next
+/// An event a card handle has not reported yet. It is reported by the next
 /// Begin/EndTransaction, Status, Transmit or Get/SetAttrib on that handle, and stays
 /// until the handle reconnects.
 enum PendingEvent: Sendable, Equatable {
@@ -76,8 +76,8 @@ struct SharingState: Sendable, Equatable {
         if let error = handles[card]?.pending.error { throw error }
     }
 
-    /// Adds a handle. Exclusive mode needs a slot without handles; any mode fails while
-    /// another handle holds the slot exclusively.
+    /// Adds a handle. Exclusive mode needs a slot without handles, and any mode fails while
+    /// another handle has the slot exclusively.
     mutating func admit(card: UInt32, mode: ShareMode, connection: ConnectionID) throws(PCSCError) {
         if isExclusive { throw .sharingViolation }
         if mode == .exclusive {

@@ -134,7 +134,7 @@ final class Server: @unchecked Sendable {
                 case EAGAIN, EWOULDBLOCK:
                     return
                 case EMFILE, ENFILE:
-                    if refuseClientWithReserve() { continue }
+                    if rejectClientWithSpareDescriptor() { continue }
                     return
                 default:
                     log.error("accept failed: \(String(cString: strerror(errno)))")
@@ -147,7 +147,7 @@ final class Server: @unchecked Sendable {
 
     /// Accepts one client with the spare descriptor and closes it at once, so a daemon out
     /// of descriptors refuses clients instead of spinning on a readable socket.
-    private func refuseClientWithReserve() -> Bool {
+    private func rejectClientWithSpareDescriptor() -> Bool {
         guard reserveFD >= 0 else { return false }
         close(reserveFD)
         let fd = cposix_accept_cloexec(listener.fd)
