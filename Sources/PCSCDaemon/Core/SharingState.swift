@@ -1,8 +1,8 @@
 import PCSCTypes
 
-/// An event a card handle has not reported yet. It is reported by the next
-/// Begin/EndTransaction, Status, Transmit or Get/SetAttrib on that handle, and stays
-/// until the handle reconnects.
+/// An event not yet reported to the client through a card handle. The next
+/// Begin/EndTransaction, Status, Transmit or Get/SetAttrib on that handle reports it, and
+/// it stays until the handle reconnects.
 enum PendingEvent: Sendable, Equatable {
     /// Nothing happened since the handle connected or reconnected.
     case none
