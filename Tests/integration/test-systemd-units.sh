@@ -31,14 +31,16 @@ systemd-nspawn --quiet -b -D "$cache" --volatile=overlay --register=no --keep-un
 nspawn=$!
 STARTED_PIDS="$STARTED_PIDS $nspawn"
 
-# The container's PID 1 is nspawn's child.
+# The container's PID 1 is the child of nspawn that runs systemd. Before it, nspawn has a
+# short-lived helper child of its own, so match the name, not just the parent.
 container=""
-for _ in $(seq 100); do
-    container=$(pgrep -P "$nspawn" | head -n 1 || true)
+for _ in $(seq 300); do
+    container=$(pgrep -P "$nspawn" -x systemd | head -n 1 || true)
     [ -n "$container" ] && break
+    kill -0 "$nspawn" 2>/dev/null || fail "systemd-nspawn exited before the container started"
     sleep 0.1
 done
-[ -n "$container" ] || fail "systemd-nspawn did not start a container"
+[ -n "$container" ] || fail "systemd-nspawn did not start systemd within 30 s"
 
 inside() {
     nsenter -t "$container" -a -- "$@"
@@ -50,6 +52,10 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 echo "container system state: $state"
+case $state in
+running | degraded) ;;
+*) fail "the container did not finish booting within 30 s (state '$state', PID 1 $container)" ;;
+esac
 
 inside sh -c 'PREFIX=/usr/local /opt/swift-pcsc/src/scripts/install.sh /opt/swift-pcsc/build' >/dev/null \
     || fail "install.sh failed inside the container"
