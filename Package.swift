@@ -4,8 +4,8 @@ import PackageDescription
 // Linker flags for the two C-ABI shared libraries. They sit on flags-only targets that
 // only the library products link, because linker settings travel to every binary that
 // links a target and `-static-stdlib` would otherwise break the test executables.
-// lld, because gold keeps the symbols the version script hides as LOCAL entries in
-// .dynsym (25 Swift symbols in libpcsclite.so); lld leaves only the exported ones.
+// They use lld, because gold keeps the symbols the version script hides as LOCAL entries
+// in .dynsym (25 Swift symbols in libpcsclite.so), and lld leaves only the exported ones.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
@@ -85,9 +85,9 @@ let package = Package(
         .executableTarget(
             name: "pcscd",
             dependencies: ["PCSCDaemon"],
-            // lld with packed relative relocations and unused sections dropped: fewer
-            // instructions in ld.so at every start; libstdc++ linked statically (through
-            // the linker scripts found first on the search path) saves its 0.9 MiB of RSS.
+            // lld with packed relative relocations and unused sections dropped, so ld.so does
+            // less work at every start. libstdc++ is linked statically, through the linker
+            // scripts found first on the search path, which saves its 0.9 MiB of RSS.
             linkerSettings: [
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",

@@ -1,7 +1,7 @@
 import Glibc
 
 extension SupportedReaderList {
-    /// Where pcsc-lite keeps USB driver bundles on Debian (libccid's is `ifd-ccid.bundle`).
+    /// The directory of pcsc-lite's USB driver bundles on Debian (libccid's is `ifd-ccid.bundle`).
     public static let defaultDropDirectory = "/usr/lib/pcsc/drivers"
 
     /// Builds the list from a pcsc-lite driver bundle's Info.plist: the parallel arrays
@@ -88,7 +88,7 @@ extension SupportedReaderList {
         return SupportedReaderList(entries: entries)
     }
 
-    /// The bytes between the opening and closing tag on one line, or nil.
+    /// Returns the bytes between the opening and closing tag on one line, or nil.
     private static func element(
         open: StaticString, close: StaticString, in line: UnsafeBufferPointer<UInt8>
     ) -> UnsafeBufferPointer<UInt8>? {
@@ -98,8 +98,8 @@ extension SupportedReaderList {
         return UnsafeBufferPointer(rebasing: line[contentStart..<contentEnd])
     }
 
-    /// The offset of `pattern` in `bytes` at or after `start`: `memchr` for its first
-    /// byte, then `memcmp`.
+    /// Returns the offset of `pattern` in `bytes` at or after `start`, using `memchr` for
+    /// its first byte and then `memcmp`.
     private static func find(_ pattern: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         let length = pattern.utf8CodeUnitCount

@@ -230,7 +230,7 @@ struct StatusChangeWait {
     }
 }
 
-/// The monotonic clock in milliseconds. The library reads `CLOCK_MONOTONIC` directly
+/// Returns the monotonic clock in milliseconds. The library reads `CLOCK_MONOTONIC` directly
 /// rather than through `ContinuousClock`, which would link Swift's concurrency runtime
 /// and libdispatch into libpcsclite.so.1 and make every program that loads it slower.
 func monotonicMilliseconds() -> Int64 {

@@ -27,7 +27,7 @@ public struct CardProtocols: OptionSet, Hashable, Sendable, CustomStringConverti
     }
 }
 
-/// How a connection shares the card with others. `SCARD_SHARE_*`.
+/// The sharing mode of a connection to a card. `SCARD_SHARE_*`.
 public enum ShareMode: UInt32, Sendable, CaseIterable {
     /// No other connection may use the card. `SCARD_SHARE_EXCLUSIVE`.
     case exclusive = 1
@@ -37,7 +37,7 @@ public enum ShareMode: UInt32, Sendable, CaseIterable {
     case direct = 3
 }
 
-/// What to do with the card when a connection or transaction ends. `SCARD_*_CARD`.
+/// The action on the card when a connection or transaction ends. `SCARD_*_CARD`.
 public enum Disposition: UInt32, Sendable, CaseIterable {
     /// Leave the card as it is. `SCARD_LEAVE_CARD`.
     case leave = 0

@@ -25,7 +25,8 @@ assert "/usr/lib/x86_64-linux-gnu/libpcsclite.so.1" in maps, "Debian's libpcscli
 
 rv, context = SCardEstablishContext(SCARD_SCOPE_USER); check("establish", rv)
 rv, readers = SCardListReaders(context, []); check("list", rv)
-assert len(readers) == 1 and readers[0].startswith("swift-pcsc Virtual CCID Reader"), readers
+assert len(readers) == 1, readers
+assert readers[0].startswith("swift-pcsc Virtual CCID Reader"), readers
 print("reader:", readers[0])
 rv, card, protocol = SCardConnect(context, readers[0], SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1)
 check("connect", rv)
@@ -38,7 +39,8 @@ rv, response = SCardTransmit(card, protocol, [0x80, 0x12, 0x00, 0x00, 0x00])
 check("transmit 258", rv)
 assert len(response) == 258, len(response)
 rv, name, state, status_protocol, atr = SCardStatus(card); check("status", rv)
-assert state & 0xFFFF == 0x34 and status_protocol == SCARD_PROTOCOL_T1, hex(state)
+assert state & 0xFFFF == 0x34, hex(state)
+assert status_protocol == SCARD_PROTOCOL_T1, status_protocol
 assert bytes(atr).hex().upper().startswith("3B9C9680"), atr
 
 control("remove 0")

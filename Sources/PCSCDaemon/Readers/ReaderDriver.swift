@@ -14,7 +14,7 @@ enum DriverError: Error, Equatable, Sendable, CustomStringConvertible {
     case protocolNegotiationFailed
     /// The driver does not implement this operation, attribute or control code.
     case notSupported
-    /// The answer is larger than the caller's buffer; the full length is given.
+    /// The response is larger than the caller's buffer; the needed length is given.
     case insufficientBuffer(needed: Int)
     /// The reader does not work at this exchange level or with this card (named in detail).
     case unsupportedReader(String)
@@ -36,7 +36,7 @@ enum DriverError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Card presence as the driver sees it.
+/// Card presence as the driver reports it.
 enum CardPresence: Sendable, Equatable {
     case absent
     /// A card is present; `lostPower` is true when it was removed and re-inserted (or

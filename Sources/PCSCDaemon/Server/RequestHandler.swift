@@ -26,7 +26,7 @@ enum ProtocolViolation: Error, CustomStringConvertible {
     }
 }
 
-/// Serves one client connection: reads requests, checks them, and answers them.
+/// Serves one client connection: reads requests, checks them, and replies to them.
 struct RequestHandler {
     let daemon: Daemon
     let connection: ClientConnection
@@ -331,66 +331,63 @@ struct RequestHandler {
     }
 
     private func transmit(_ request: TransmitMessage) throws {
-        guard request.sendLength <= UInt32(PCSCLimits.maxBufferSizeExtended) else {
-            throw ProtocolViolation.lengthTooLarge(
-                command: .transmit, field: "cbSendLength", value: request.sendLength, limit: PCSCLimits.maxBufferSizeExtended)
+        let apdu = try readPayload(length: request.sendLength, command: .transmit)
+        let outcome = try exchange(card: request.card, command: .transmit, capacity: request.receiveLength) {
+            slot throws(PCSCError) in
+            try slot.transmit(
+                card: request.card, sendProtocol: CardProtocols(rawValue: request.sendPCIProtocol), apdu: apdu)
         }
-        let apdu = try reader.read(Int(request.sendLength))
         var reply = request
-        var data: [UInt8] = []
-        reply.receiveLength = 0
-
-        switch try slot(forOwnedCard: request.card, command: .transmit) {
-        case .failure(let error):
-            reply.rv = error.rawValue
-        case .success(let slot):
-            do throws(PCSCError) {
-                let response = try slot.transmit(
-                    card: request.card, sendProtocol: CardProtocols(rawValue: request.sendPCIProtocol), apdu: apdu)
-                reply.receiveLength = UInt32(response.count)
-                if response.count > Int(request.receiveLength) {
-                    reply.rv = PCSCError.insufficientBuffer.rawValue
-                } else {
-                    reply.rv = 0
-                    data = response
-                }
-            } catch {
-                reply.rv = error.rawValue
-            }
-        }
-        try connection.reply(reply.encoded + data)
+        reply.rv = outcome.rv
+        reply.receiveLength = outcome.length
+        try connection.reply(reply.encoded + outcome.data)
     }
 
     private func control(_ request: ControlMessage) throws {
-        guard request.sendLength <= UInt32(PCSCLimits.maxBufferSizeExtended) else {
-            throw ProtocolViolation.lengthTooLarge(
-                command: .control, field: "cbSendLength", value: request.sendLength, limit: PCSCLimits.maxBufferSizeExtended)
+        let input = try readPayload(length: request.sendLength, command: .control)
+        let outcome = try exchange(card: request.card, command: .control, capacity: request.receiveLength) {
+            slot throws(PCSCError) in
+            try slot.control(
+                card: request.card, code: ControlCode(rawValue: request.controlCode), input: input,
+                maxOutput: PCSCLimits.maxBufferSizeExtended)
         }
-        let input = try reader.read(Int(request.sendLength))
         var reply = request
-        var data: [UInt8] = []
-        reply.bytesReturned = 0
+        reply.rv = outcome.rv
+        reply.bytesReturned = outcome.length
+        try connection.reply(reply.encoded + outcome.data)
+    }
 
-        switch try slot(forOwnedCard: request.card, command: .control) {
+    /// Reads the bytes that follow a TRANSMIT or CONTROL struct. A length above pcsc-lite's
+    /// 65 548-byte limit closes the connection, as pcscd does.
+    private func readPayload(length: UInt32, command: Command) throws -> [UInt8] {
+        guard length <= UInt32(PCSCLimits.maxBufferSizeExtended) else {
+            throw ProtocolViolation.lengthTooLarge(
+                command: command, field: "cbSendLength", value: length, limit: PCSCLimits.maxBufferSizeExtended)
+        }
+        return try reader.read(Int(length))
+    }
+
+    /// Runs a TRANSMIT or CONTROL exchange on the reader of an owned card. Returns the wire
+    /// return code, the length to report, and the bytes to send after the struct: none when
+    /// the answer is larger than the caller's `capacity`, which then gets
+    /// `SCARD_E_INSUFFICIENT_BUFFER` with the needed length.
+    private func exchange(
+        card: UInt32, command: Command, capacity: UInt32, _ body: (ReaderSlot) throws(PCSCError) -> [UInt8]
+    ) throws -> (rv: UInt32, length: UInt32, data: [UInt8]) {
+        switch try slot(forOwnedCard: card, command: command) {
         case .failure(let error):
-            reply.rv = error.rawValue
+            return (error.rawValue, 0, [])
         case .success(let slot):
             do throws(PCSCError) {
-                let output = try slot.control(
-                    card: request.card, code: ControlCode(rawValue: request.controlCode), input: input,
-                    maxOutput: PCSCLimits.maxBufferSizeExtended)
-                reply.bytesReturned = UInt32(output.count)
-                if output.count > Int(request.receiveLength) {
-                    reply.rv = PCSCError.insufficientBuffer.rawValue
-                } else {
-                    reply.rv = 0
-                    data = output
+                let output = try body(slot)
+                if output.count > Int(capacity) {
+                    return (PCSCError.insufficientBuffer.rawValue, UInt32(output.count), [])
                 }
+                return (0, UInt32(output.count), output)
             } catch {
-                reply.rv = error.rawValue
+                return (error.rawValue, 0, [])
             }
         }
-        try connection.reply(reply.encoded + data)
     }
 
     private func getAttribute(_ request: AttributeMessage) throws {
@@ -456,9 +453,9 @@ struct RequestHandler {
         try connection.reply(ReaderStateEntry.encodeArray(entries))
     }
 
-    /// Registers for the next event. Before 4:6 the reply is the 16-entry array (sent after
-    /// registering, with signals deferred, so no event is lost in between); a 4:6 client
-    /// gets no reply and fetches the array next. Returns whether signals may flow again.
+    /// Registers for the next event and returns whether signals may flow again. Before 4:6
+    /// the reply is the 16-entry array, sent after registering with signals deferred, so no
+    /// event is lost in between. A 4:6 client gets no reply and fetches the array next.
     private func waitForChange() throws -> Bool {
         daemon.notifier.register(connection)
         if connection.session.withLock({ $0.usesFixedReaderArray }) {

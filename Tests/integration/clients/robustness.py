@@ -174,7 +174,7 @@ def case_thread_growth(reader):
 
 
 def case_control_pipeline(reader):
-    """A control client that sends requests without reading replies blocks nobody."""
+    """A control client that sends requests without reading replies blocks no other client."""
     flooder = socket.socket(socket.AF_UNIX)
     flooder.connect(control_path)
     flooder.setblocking(False)

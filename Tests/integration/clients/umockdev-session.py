@@ -61,7 +61,8 @@ for kind, name in by_kind.items():
     assert response == data + [0x90, 0x00], "echo through %s returned %d bytes" % (kind, len(response))
     rv, response = SCardTransmit(card, protocol, [0x80, 0x20, 0x01, 0x00, 0x00])
     check("generate 256 " + kind, rv)
-    assert len(response) == 258 and response[-2:] == [0x90, 0x00], len(response)
+    assert len(response) == 258, len(response)
+    assert response[-2:] == [0x90, 0x00], response[-2:]
     if kind == "Extended APDU":
         data = [index % 251 for index in range(1000)]
         apdu = [0x80, 0x10, 0x00, 0x00, 0x00, len(data) >> 8, len(data) & 0xFF] + data + [0x00, 0x00]
