@@ -14,6 +14,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SWIFTC ?= $(dir $(realpath $(SWIFT)))swiftc
 SWIFT_BUILD_FLAGS ?= -c release
 BUILD := $(CURDIR)/build
 SWIFT_BIN = $(shell $(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)
@@ -29,13 +30,13 @@ BUILD_PACKAGES := libusb-1.0-0-dev libsystemd-dev pkg-config gcc g++
 
 all: build
 
+# libpcsclite.so.1 is built with Embedded Swift by its own script (see Package.swift).
 build: build-deps
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product pcsclite
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product ifdvirtual
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --static-swift-stdlib --product pcscd
 	rm -rf $(BUILD)
 	mkdir -p $(BUILD)/lib $(BUILD)/sbin
-	cp $(SWIFT_BIN)/libpcsclite.so $(BUILD)/lib/libpcsclite.so.1.0.0
+	SWIFTC=$(SWIFTC) scripts/build-libpcsclite.sh $(BUILD)/lib/libpcsclite.so.1.0.0
 	ln -s libpcsclite.so.1.0.0 $(BUILD)/lib/libpcsclite.so.1
 	ln -s libpcsclite.so.1 $(BUILD)/lib/libpcsclite.so
 	cp $(SWIFT_BIN)/libifdvirtual.so $(BUILD)/lib/libifdvirtual.so

@@ -1,17 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Linker flags for the two C-ABI shared libraries. They sit on flags-only targets that
-// only the library products link, because linker settings travel to every binary that
-// links a target and `-static-stdlib` would otherwise break the test executables.
-// They use lld, because gold keeps the symbols the version script hides as LOCAL entries
-// in .dynsym (25 Swift symbols in libpcsclite.so), and lld leaves only the exported ones.
+// Linker flags for the IFD handler library. They sit on a flags-only target that only the
+// library product links, because linker settings travel to every binary that links a
+// target and `-static-stdlib` would otherwise break the test executables. They use lld,
+// because gold keeps the symbols the version script hides as LOCAL entries in .dynsym,
+// and lld leaves only the exported ones.
+//
+// libpcsclite.so.1 is not built here: scripts/build-libpcsclite.sh (run by `make`)
+// compiles PCSCTypes, PCSCWire, Locking, PCSCClient and PCSCLite with Embedded Swift, so
+// the library carries no Swift runtime. SwiftPM compiles the same sources as normal Swift
+// for the unit tests and the daemon.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
             "-use-ld=lld",
             "-static-stdlib",
-            "-L", "Sources/PCSCLiteLinkage/static-libraries",
+            "-L", "Sources/CLibraryRuntime/static-libraries",
             "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "-soname=\(soname)",
             "-Xlinker", "--version-script=\(versionScript)",
@@ -24,7 +29,6 @@ func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting
 let package = Package(
     name: "swift-pcsc",
     products: [
-        .library(name: "pcsclite", type: .dynamic, targets: ["PCSCLiteLinkage"]),
         .library(name: "ifdvirtual", type: .dynamic, targets: ["IFDVirtualLinkage"]),
         .executable(name: "pcscd", targets: ["pcscd"]),
     ],
@@ -34,8 +38,9 @@ let package = Package(
             name: "CPCSC",
             cSettings: [.headerSearchPath("../../include/PCSC")]
         ),
-        // Swift runtime pieces that the two C-ABI libraries replace (load-time cost).
-        .target(name: "CLibraryRuntime"),
+        // Swift runtime pieces that the IFD handler library replaces (load-time cost), and
+        // the linker scripts that link libstdc++ statically.
+        .target(name: "CLibraryRuntime", exclude: ["static-libraries"]),
         // Linux interfaces that need _GNU_SOURCE, for the daemon.
         .target(name: "CPosix"),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
@@ -45,19 +50,14 @@ let package = Package(
         .target(name: "PCSCTypes"),
         // The pcsc-lite UNIX-socket protocol (4:4, 4:5, 4:6), shared by client and daemon.
         .target(name: "PCSCWire", dependencies: ["PCSCTypes"]),
+        // A value behind a pthread mutex, for the client and the daemon.
+        .target(name: "Locking"),
 
         // Client library: contexts, card handles and calls, in typed Swift.
-        .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes"]),
-        // C export layer of libpcsclite.so.1.
+        .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes", "Locking"]),
+        // C export layer of libpcsclite.so.1. Sources/PCSCLiteLinkage holds its version
+        // script and the C library module of the Embedded Swift build.
         .target(name: "PCSCLite", dependencies: ["CPCSC", "PCSCClient", "PCSCTypes"]),
-        .target(
-            name: "PCSCLiteLinkage",
-            dependencies: ["PCSCLite", "CLibraryRuntime"],
-            exclude: ["exports.map", "static-libraries"],
-            linkerSettings: sharedLibraryFlags(
-                soname: "libpcsclite.so.1",
-                versionScript: "Sources/PCSCLiteLinkage/exports.map")
-        ),
 
         // USB access: the device protocol and its libusb implementation.
         .target(name: "USBTransport", dependencies: ["CLibUSB", "CPosix"]),
@@ -80,7 +80,9 @@ let package = Package(
         // Daemon core: reader bookkeeping, client connections, events.
         .target(
             name: "PCSCDaemon",
-            dependencies: ["PCSCTypes", "PCSCWire", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix"]
+            dependencies: [
+                "PCSCTypes", "PCSCWire", "Locking", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix",
+            ]
         ),
         .executableTarget(
             name: "pcscd",
@@ -92,7 +94,7 @@ let package = Package(
                 .unsafeFlags([
                     "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                     "-Xlinker", "--gc-sections",
-                    "-L", "Sources/PCSCLiteLinkage/static-libraries",
+                    "-L", "Sources/CLibraryRuntime/static-libraries",
                 ])
             ]
         ),

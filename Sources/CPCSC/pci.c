@@ -9,10 +9,10 @@
 #include "pcsclite.h"
 
 /*
- * The objects get a section of their own because the static Swift runtime
- * (Swift 6.3 on Linux) brings writable .rodata input sections. The linker
- * then makes the whole output .rodata writable, and nm would list the
- * objects as D where Debian's library has R.
+ * The objects get a section of their own, so that nm lists them as R (read-only), as in
+ * Debian's library, whatever else the link brings. A library linked with the static
+ * Swift runtime (as the IFD handler is) gets writable .rodata input sections from it,
+ * and the linker then makes the whole output .rodata writable.
  */
 #define PCSC_EXPORTED_DATA \
     __attribute__((visibility("default"), section(".pcsc_pci")))

@@ -1,7 +1,7 @@
 import Glibc
+import Locking
 import PCSCTypes
 import PCSCWire
-import Synchronization
 
 /// A card handle's link to the daemon: the daemon's card number on one connection.
 struct CardBinding: Sendable {
@@ -61,7 +61,7 @@ struct Session: ~Copyable, Sendable {
 
     /// True when the connection is closed or the daemon closed its end.
     var connectionIsGone: Bool {
-        connection.map(\.isHungUp) ?? true
+        connection.map { $0.isHungUp } ?? true
     }
 
     /// True when the card handle belongs to a connection that has been replaced.
@@ -77,13 +77,13 @@ final class ContextRecord: Sendable {
     /// The fork generation of the process that created the context. A forked child finds
     /// the record in its copy of the tables but must not use the shared socket.
     let ownerForkGeneration: Int
-    let session: Mutex<Session>
-    let waitState = Mutex<WaitState>(.idle)
+    let session: Locked<Session>
+    let waitState = Locked<WaitState>(.idle)
 
     init(handle: ContextHandle, session: consuming Session) {
         self.handle = handle
         ownerForkGeneration = ForkGeneration.current
-        self.session = Mutex(session)
+        self.session = Locked(session)
     }
 
     /// True in a process forked after the context was created.

@@ -1,4 +1,5 @@
 import Glibc
+import Locking
 import PCSCTypes
 import PCSCWire
 
@@ -23,7 +24,7 @@ extension PCSCClient {
     public func getStatusChange(
         _ context: ContextHandle, timeout: StatusChangeTimeout, states: inout [ReaderState]
     ) throws(PCSCError) {
-        guard !states.allSatisfy(\.isIgnored) else { return }
+        guard !states.allSatisfy({ $0.isIgnored }) else { return }
         let record = try contextRecord(context)
 
         var working = states

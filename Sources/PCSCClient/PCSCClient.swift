@@ -1,7 +1,7 @@
 import Glibc
+import Locking
 import PCSCTypes
 import PCSCWire
-import Synchronization
 
 /// The client side of pcsc-lite: application contexts and card handles on top of the
 /// daemon's UNIX-socket protocol (versions 4:4, 4:5 and 4:6), with the semantics, checks
@@ -25,9 +25,9 @@ public final class PCSCClient: Sendable {
     /// `PCSCLITE_NO_BLOCKING` once, at the first call that needs them.
     public static let shared = PCSCClient(configurationSource: nil)
 
-    private let configurationStorage: Mutex<ClientConfiguration?>
-    let table = Mutex(HandleTable())
-    let acceptedVersion = Mutex(AcceptedVersionMemory())
+    private let configurationStorage: Locked<ClientConfiguration?>
+    let table = Locked(HandleTable())
+    let acceptedVersion = Locked(AcceptedVersionMemory())
 
     /// Creates a client with its own tables and a fixed configuration (tests, or programs that
     /// talk to a daemon at another path).
@@ -36,7 +36,7 @@ public final class PCSCClient: Sendable {
     }
 
     private init(configurationSource: ClientConfiguration?) {
-        configurationStorage = Mutex(configurationSource)
+        configurationStorage = Locked(configurationSource)
     }
 
     /// The configuration in use; for `shared`, read from the environment on first use.

@@ -1,6 +1,8 @@
 import CPCSC
 import Glibc
+#if !EMBEDDED_LIBPCSCLITE  // scripts/build-libpcsclite.sh compiles both as one module
 import PCSCClient
+#endif
 import PCSCTypes
 
 // The card-handle functions of winscard.h, checking arguments in pcsc-lite 1.9.9's order.

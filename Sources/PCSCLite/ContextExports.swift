@@ -1,6 +1,8 @@
 import CPCSC
 import Glibc
+#if !EMBEDDED_LIBPCSCLITE  // scripts/build-libpcsclite.sh compiles both as one module
 import PCSCClient
+#endif
 import PCSCTypes
 
 // The context functions of winscard.h. Each converts its C arguments, calls

@@ -1,5 +1,7 @@
 import CPCSC
+#if !EMBEDDED_LIBPCSCLITE  // scripts/build-libpcsclite.sh compiles both as one module
 import PCSCClient
+#endif
 import PCSCTypes
 
 // The data-exchange functions of winscard.h, checking arguments in pcsc-lite 1.9.9's

@@ -1,5 +1,7 @@
 import CPCSC
+#if !EMBEDDED_LIBPCSCLITE  // scripts/build-libpcsclite.sh compiles both as one module
 import PCSCClient
+#endif
 import PCSCTypes
 
 /// Waits for a reader state change. The `SCARD_READERSTATE` entries are converted to

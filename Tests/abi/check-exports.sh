@@ -3,7 +3,7 @@
 # library exports, and nothing else.
 #
 # Usage: Tests/abi/check-exports.sh LIBRARY
-#   for example .build/release/libpcsclite.so
+#   for example build/lib/libpcsclite.so.1
 #
 # Checks:
 #   1. Defined dynamic symbols: the same names with the same nm kinds (T for
@@ -31,14 +31,14 @@ fail() {
 }
 
 if [ $# -ne 1 ]; then
-    echo "usage: $0 LIBRARY   (for example .build/release/libpcsclite.so)" >&2
+    echo "usage: $0 LIBRARY   (for example build/lib/libpcsclite.so.1)" >&2
     exit 2
 fi
 library=$1
 
 if [ ! -f "$library" ]; then
     echo "error: library $library not found. Build it first, for example:" >&2
-    echo "  swift build -c release --product pcsclite" >&2
+    echo "  make build" >&2
     exit 2
 fi
 if [ ! -f "$reference" ]; then
@@ -102,7 +102,7 @@ check_no_swift_runtime() {
     needed=$(readelf -d "$library" | sed -n 's/.*Shared library: \[\(.*\)\].*/\1/p')
     swift_needed=$(echo "$needed" | grep -E '^libswift|^libFoundation|^libdispatch|^libBlocksRuntime' || true)
     if [ -n "$swift_needed" ]; then
-        fail "NEEDED lists Swift runtime libraries (link with -static-stdlib):" $swift_needed
+        fail "NEEDED lists Swift runtime libraries (build with scripts/build-libpcsclite.sh):" $swift_needed
     fi
 
     if ! ldd "$library" > "$work/ldd.out" 2>&1; then

@@ -16,8 +16,7 @@
 #
 # Usage: Tests/integration/client-vs-debian-pcscd.sh [LIBRARY]
 #   LIBRARY defaults to $BUILD/lib/libpcsclite.so.1 when BUILD is set (as run-all.sh
-#   sets it), else to .build/release/libpcsclite.so
-#   (build it with: swift build -c release --product pcsclite)
+#   sets it), else to build/lib/libpcsclite.so.1 (build it with: make build)
 #
 # Needs root (for unshare -m), Debian's pcscd and libpcsclite1, and
 # systemd-socket-activate. The daemon runs in a private mount namespace with
@@ -29,7 +28,7 @@ set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 library=${1:-${BUILD:+$BUILD/lib/libpcsclite.so.1}}
-library=${library:-$root/.build/release/libpcsclite.so}
+library=${library:-$root/build/lib/libpcsclite.so.1}
 reference=/usr/lib/x86_64-linux-gnu/libpcsclite.so.1
 pcscd=/usr/sbin/pcscd
 cc=${CC:-cc}
@@ -37,7 +36,7 @@ cc=${CC:-cc}
 for tool in "$pcscd" "$reference" "$library"; do
     if [ ! -e "$tool" ]; then
         echo "error: $tool not found." >&2
-        echo "Build the library with: swift build -c release --product pcsclite" >&2
+        echo "Build the library with: make build" >&2
         echo "Debian's pcscd and library come from: apt-get install pcscd libpcsclite1" >&2
         exit 2
     fi

@@ -1,3 +1,4 @@
+import Locking
 import PCSCTypes
 
 /// Limits on client resources (pcscd's -t, -s and -r options).

@@ -1,3 +1,4 @@
+import Locking
 import PCSCTypes
 
 /// Connections waiting for the next reader event (`CMD_WAIT_READER_STATE_CHANGE`).

@@ -1,4 +1,5 @@
 import CCID
+import Locking
 import PCSCTypes
 import PCSCWire
 

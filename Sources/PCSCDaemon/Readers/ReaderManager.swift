@@ -1,5 +1,6 @@
 import CCID
 import Glibc
+import Locking
 import USBTransport
 import VirtualReader
 

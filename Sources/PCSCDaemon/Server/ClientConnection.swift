@@ -1,5 +1,6 @@
 import CPosix
 import Glibc
+import Locking
 import PCSCTypes
 import PCSCWire
 

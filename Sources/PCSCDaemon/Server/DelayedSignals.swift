@@ -1,3 +1,5 @@
+import Locking
+
 /// Writes event signals that a 4:6 wait held back, once their hold time has passed.
 ///
 /// One thread serves every connection, so clients that register and never read cannot

@@ -1,0 +1,31 @@
+/*
+ * The C library interfaces that the client library uses: the Embedded Swift build imports
+ * them through this header instead of Swift's Glibc module.
+ */
+#ifndef CGLIBC_H
+#define CGLIBC_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* fcntl is variadic, which Swift cannot call: fixed-argument forms. */
+static inline int cglibc_fcntl(int fd, int command)
+{
+    return fcntl(fd, command);
+}
+
+static inline int cglibc_fcntl_int(int fd, int command, int value)
+{
+    return fcntl(fd, command, value);
+}
+
+#endif /* CGLIBC_H */

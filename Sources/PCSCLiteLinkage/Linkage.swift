@@ -1,2 +1,0 @@
-import PCSCLite
-import CLibraryRuntime
