@@ -8,7 +8,7 @@ import PackageDescription
 // and lld leaves only the exported ones.
 //
 // libpcsclite.so.1 is not built here: scripts/build-libpcsclite.sh (run by `make`)
-// compiles PCSCTypes, PCSCWire, Locking, PCSCClient and PCSCLite with Embedded Swift, so
+// compiles PCSCTypes, PCSCWire, Threading, PCSCClient and PCSCLite with Embedded Swift, so
 // the library carries no Swift runtime. SwiftPM compiles the same sources as normal Swift
 // for the unit tests and the daemon.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
@@ -50,22 +50,22 @@ let package = Package(
         .target(name: "PCSCTypes"),
         // The pcsc-lite UNIX-socket protocol (4:4, 4:5, 4:6), shared by client and daemon.
         .target(name: "PCSCWire", dependencies: ["PCSCTypes"]),
-        // A value behind a pthread mutex, for the client and the daemon.
-        .target(name: "Locking"),
+        // Locks, condition variables and the monotonic clock, for the client and the daemon.
+        .target(name: "Threading"),
 
         // Client library: contexts, card handles and calls, in typed Swift.
-        .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes", "Locking"]),
+        .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes", "Threading"]),
         // C export layer of libpcsclite.so.1. Sources/PCSCLiteLinkage holds its version
         // script and the C library module of the Embedded Swift build.
         .target(name: "PCSCLite", dependencies: ["CPCSC", "PCSCClient", "PCSCTypes"]),
 
         // USB access: the device protocol and its libusb implementation.
-        .target(name: "USBTransport", dependencies: ["CLibUSB", "CPosix"]),
+        .target(name: "USBTransport", dependencies: ["CLibUSB", "CPosix", "Threading"]),
         // CCID reader driver over any USBDevice.
-        .target(name: "CCID", dependencies: ["USBTransport", "PCSCTypes"]),
+        .target(name: "CCID", dependencies: ["USBTransport", "PCSCTypes", "Threading"]),
         // A virtual ISO 7816-4 card, and a virtual USB CCID reader that holds such cards.
         .target(name: "VirtualCard"),
-        .target(name: "VirtualReader", dependencies: ["VirtualCard", "USBTransport"]),
+        .target(name: "VirtualReader", dependencies: ["VirtualCard", "USBTransport", "Threading"]),
         // The virtual card as an IFD handler for pcsc-lite's own pcscd.
         .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard", "VirtualReader"]),
         .target(
@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "PCSCDaemon",
             dependencies: [
-                "PCSCTypes", "PCSCWire", "Locking", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix",
+                "PCSCTypes", "PCSCWire", "Threading", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix",
             ]
         ),
         .executableTarget(
@@ -107,11 +107,12 @@ let package = Package(
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
 
         .testTarget(name: "CPCSCTests", dependencies: ["CPCSC"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID", "USBTransport", "PCSCTypes"]),
-        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "CLibUSB"]),
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "CLibUSB", "Threading"]),
         .testTarget(
             name: "VirtualReaderTests",
             dependencies: ["VirtualReader", "VirtualCard", "USBTransport", "IFDVirtual"]

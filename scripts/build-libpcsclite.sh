@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds libpcsclite.so.1 with Embedded Swift from the sources of PCSCTypes, PCSCWire,
-# Locking, PCSCClient and PCSCLite. The result needs no Swift runtime library.
+# Threading, PCSCClient and PCSCLite. The result needs no Swift runtime library.
 #
 # Usage: scripts/build-libpcsclite.sh OUTPUT_FILE [WORK_DIR]
 #   OUTPUT_FILE  the library to write, such as build/lib/libpcsclite.so.1.0.0
@@ -50,7 +50,7 @@ compile_module() {
 }
 
 compile_module Glibc "$linkage/EmbeddedGlibc/Glibc.swift"
-for module_name in PCSCTypes PCSCWire Locking; do
+for module_name in PCSCTypes PCSCWire Threading; do
     compile_module "$module_name" "$root/Sources/$module_name"/*.swift
 done
 # The client and its C export layer are compiled as one module, because Embedded Swift
@@ -65,7 +65,7 @@ compile_module PCSCClient "$root/Sources/PCSCClient"/*.swift "$root/Sources/PCSC
 tables=$(dirname "$SWIFTC")/../lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a
 mkdir -p "$(dirname "$output")"
 "$clang" -shared -fuse-ld=lld -o "$output" \
-    "$work"/Glibc.o "$work"/PCSCTypes.o "$work"/PCSCWire.o "$work"/Locking.o \
+    "$work"/Glibc.o "$work"/PCSCTypes.o "$work"/PCSCWire.o "$work"/Threading.o \
     "$work"/PCSCClient.o "$work"/pci.o "$tables" \
     -Wl,-soname=libpcsclite.so.1 -Wl,--version-script="$linkage/exports.map" \
     -Wl,-z,defs -Wl,--gc-sections -Wl,-z,pack-relative-relocs

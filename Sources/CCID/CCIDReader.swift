@@ -1,5 +1,6 @@
 import PCSCTypes
 import Synchronization
+import Threading
 import USBTransport
 
 /// A CCID or ICCD-B reader: one USB interface with one or more slots, used the way pcscd
@@ -20,7 +21,7 @@ public final class CCIDReader: Sendable {
     public let displayName: String
 
     let transport: ReaderTransport
-    let state: Mutex<ReaderState>
+    let state: Locked<ReaderState>
     let isClosed = Atomic<Bool>(false)
 
     /// Opens a reader: claims the interface, reads the USB strings and data rates, and
@@ -46,7 +47,7 @@ public final class CCIDReader: Sendable {
         var state = ReaderState(
             slotCount: configuration.slotCount,
             defaultReadTimeout: configuration.quirks.openTimeoutMilliseconds ?? CCIDTimeouts.defaultRead)
-        self.state = Mutex(state)
+        self.state = Locked(state)
 
         do {
             try device.claimInterface(interface.interfaceNumber)

@@ -1,7 +1,7 @@
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// A card handle's link to the daemon: the daemon's card number on one connection.
 struct CardBinding: Sendable {

@@ -1,7 +1,7 @@
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 extension Session {
     /// Makes sure the context has a working daemon connection before a call uses it.

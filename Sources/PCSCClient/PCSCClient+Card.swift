@@ -1,6 +1,6 @@
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 // Card handles whose daemon connection was replaced after a daemon restart ("orphaned"
 // handles, see `Session.ensureLive`) cannot reach their card any more. They return what

@@ -1,7 +1,7 @@
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 extension PCSCClient {
     /// Fails with `SCARD_E_NO_SERVICE` when nothing exists at the socket path. pcsc-lite's

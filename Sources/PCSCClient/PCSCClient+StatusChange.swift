@@ -1,7 +1,7 @@
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 extension PCSCClient {
     /// Waits until the state of one of the requested readers differs from the state the

@@ -1,7 +1,7 @@
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// The client side of pcsc-lite: application contexts and card handles on top of the
 /// daemon's UNIX-socket protocol (versions 4:4, 4:5 and 4:6), with the semantics, checks

@@ -1,4 +1,5 @@
 import CLibUSB
+import Threading
 
 /// The source of arrival and removal events for `LibUSBContext.startMonitoring`.
 public enum USBHotplugStrategy: Sendable, Hashable {
@@ -107,11 +108,10 @@ final class HotplugMonitor: @unchecked Sendable {
 
     /// Sleeps for one polling interval; returns false once `stop()` was called.
     private func waitForNextPoll(intervalMilliseconds: Int) -> Bool {
-        let deadline = monotonicDeadline(afterMilliseconds: intervalMilliseconds)
-        let deadlineNanoseconds = UInt64(deadline.tv_sec) * 1_000_000_000 + UInt64(deadline.tv_nsec)
+        let deadline = MonotonicClock.nanoseconds(afterMilliseconds: intervalMilliseconds)
         return lock.withLock {
-            while !stopping && monotonicNanoseconds() < deadlineNanoseconds {
-                lock.wait(until: deadline)
+            while !stopping && MonotonicClock.nanoseconds < deadline {
+                lock.wait(untilNanoseconds: deadline)
             }
             return !stopping
         }

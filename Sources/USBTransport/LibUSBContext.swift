@@ -1,4 +1,5 @@
 import CLibUSB
+import Threading
 
 /// A libusb context: enumeration, opening devices and hotplug monitoring.
 ///

@@ -1,4 +1,5 @@
 import CLibUSB
+import Threading
 
 /// A USB device opened through libusb.
 ///

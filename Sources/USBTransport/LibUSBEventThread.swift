@@ -1,6 +1,7 @@
 import CLibUSB
 import Glibc
 import Synchronization
+import Threading
 
 /// The thread that runs libusb's event handling for one context.
 ///

@@ -1,4 +1,5 @@
 import CLibUSB
+import Threading
 
 /// One asynchronous libusb transfer and its buffer, waited for by the thread that
 /// submitted it.

@@ -1,4 +1,4 @@
-import Synchronization
+import Threading
 import USBTransport
 
 /// A USB CCID reader in memory, holding virtual cards, that the CCID driver drives through
@@ -12,7 +12,7 @@ import USBTransport
 /// Tests and the daemon's control socket change the device through `insertCard`,
 /// `removeCard`, `detach` and `injectFault`.
 ///
-/// Thread safety: all state sits behind one `Mutex`. Blocked reads wait on condition
+/// Thread safety: all state sits behind one lock (`Locked`). Blocked reads wait on condition
 /// variables, so any number of threads may call in at once. Bulk and interrupt readers
 /// wait on separate ones: a command written to the bulk pipe must not wake the thread
 /// parked on the interrupt endpoint, which measurably slowed every exchange.
@@ -20,7 +20,7 @@ public final class VirtualCCIDDevice: USBDevice {
     public let info: USBDeviceInfo
     public let configuration: VirtualReaderConfiguration
 
-    private let state: Mutex<VirtualDeviceState>
+    private let state: Locked<VirtualDeviceState>
     /// Wakes bulk-IN readers: a command was written, aborted, or the device changed.
     private let bulkSignal = WaitSignal()
     /// Wakes interrupt-IN readers: a card moved, or the device changed.
@@ -29,7 +29,7 @@ public final class VirtualCCIDDevice: USBDevice {
     public init(configuration: VirtualReaderConfiguration = VirtualReaderConfiguration()) {
         self.configuration = configuration
         self.info = VirtualCCIDDescriptors.deviceInfo(for: configuration)
-        self.state = Mutex(VirtualDeviceState(configuration: configuration))
+        self.state = Locked(VirtualDeviceState(configuration: configuration))
     }
 
     // MARK: Control API
@@ -112,7 +112,7 @@ public final class VirtualCCIDDevice: USBDevice {
         try checkPresent()
         guard endpoint == VirtualCCIDDescriptors.bulkOutEndpoint else { throw Self.endpointNotFound(endpoint) }
 
-        let now = MonotonicClock.now
+        let now = MonotonicClock.nanoseconds
         let gone = state.withLock { state in
             state.write(data, now: now)
             return state.isGone
@@ -158,7 +158,7 @@ public final class VirtualCCIDDevice: USBDevice {
 
         switch (requestType, request) {
         case (0x21, 0x01):
-            let now = MonotonicClock.now
+            let now = MonotonicClock.nanoseconds
             state.withLock { $0.requestAbort(slot: Int(value & 0xFF), now: now) }
             bulkSignal.broadcast()
             return []
@@ -212,7 +212,7 @@ public final class VirtualCCIDDevice: USBDevice {
 
         while true {
             let generation = signal.generation()
-            let now = MonotonicClock.now
+            let now = MonotonicClock.nanoseconds
             let outcome: Result<WaitStep, USBError> = state.withLock { state in
                 if state.detached { return .failure(.noDevice) }
                 if state.closed { return .failure(.cancelled) }

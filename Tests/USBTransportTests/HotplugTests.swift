@@ -1,4 +1,5 @@
 import Testing
+import Threading
 
 @testable import USBTransport
 
@@ -58,11 +59,10 @@ private final class EventLog: @unchecked Sendable {
 
     /// Waits up to `milliseconds` for `count` events and returns those seen.
     func wait(for count: Int, milliseconds: Int) -> [String] {
-        let deadline = monotonicDeadline(afterMilliseconds: milliseconds)
-        let end = UInt64(deadline.tv_sec) * 1_000_000_000 + UInt64(deadline.tv_nsec)
+        let deadline = MonotonicClock.nanoseconds(afterMilliseconds: milliseconds)
         return lock.withLock {
-            while events.count < count && monotonicNanoseconds() < end {
-                lock.wait(until: deadline)
+            while events.count < count && MonotonicClock.nanoseconds < deadline {
+                lock.wait(untilNanoseconds: deadline)
             }
             return events
         }

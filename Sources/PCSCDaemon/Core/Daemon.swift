@@ -1,5 +1,5 @@
-import Locking
 import PCSCTypes
+import Threading
 
 /// Limits on client resources (pcscd's -t, -s and -r options).
 public struct ClientLimits: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Locking
 import PCSCTypes
+import Threading
 
 /// Connections waiting for the next reader event (`CMD_WAIT_READER_STATE_CHANGE`).
 ///

@@ -1,4 +1,4 @@
-import Locking
+import Threading
 
 /// Hands out context and card handles: random positive 31-bit values, never 0, unique
 /// among all live handles of the daemon, so no client can predict or reuse another's.

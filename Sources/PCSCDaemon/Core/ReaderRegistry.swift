@@ -1,7 +1,7 @@
 import CCID
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// Every reader the daemon serves, at its reader-array index, plus the card handles that
 /// point to them and the reader add/remove counter of protocol 4:5.

@@ -1,6 +1,6 @@
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// One PC/SC reader: a slot of a reader device, with its published state, its card
 /// handles, and a lock that serialises every driver call on it.

@@ -1,6 +1,6 @@
 import CCID
 import Glibc
-import Locking
+import Threading
 import USBTransport
 import VirtualReader
 

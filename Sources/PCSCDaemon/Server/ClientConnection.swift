@@ -1,8 +1,8 @@
 import CPosix
 import Glibc
-import Locking
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// One client socket: its session state and the rules for writing to it.
 ///

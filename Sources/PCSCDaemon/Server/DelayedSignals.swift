@@ -1,4 +1,4 @@
-import Locking
+import Threading
 
 /// Writes event signals that a 4:6 wait held back, once their hold time has passed.
 ///

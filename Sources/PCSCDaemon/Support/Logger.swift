@@ -1,6 +1,6 @@
 import CSystemd
 import Glibc
-import Locking
+import Threading
 
 /// Severity of a log line, ordered from most to least verbose (pcscd's -d, -i, -e, -C).
 public enum LogLevel: Int, Comparable, Sendable, CaseIterable {

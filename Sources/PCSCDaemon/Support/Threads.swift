@@ -1,5 +1,6 @@
 import CPosix
 import Glibc
+import Threading
 
 /// Starts a detached POSIX thread running `body`; returns false when the system refuses
 /// a new thread (for example at a `TasksMax=` or `RLIMIT_NPROC` limit), after logging it.
@@ -60,48 +61,29 @@ func monotonicMilliseconds() -> Int64 {
 }
 
 /// A one-shot or repeated wake-up between threads: waiters sleep until `signal()` or a
-/// timeout. Built on a pthread mutex and condition variable using the monotonic clock.
+/// timeout.
 final class WakeSignal: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
+    private let lock = ConditionLock()
+    // Only touched with `lock` held.
     private var pending = false
 
-    init() {
-        pthread_mutex_init(&mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(&condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(&condition)
-        pthread_mutex_destroy(&mutex)
-    }
-
     func signal() {
-        pthread_mutex_lock(&mutex)
-        pending = true
-        pthread_cond_broadcast(&condition)
-        pthread_mutex_unlock(&mutex)
+        lock.withLock {
+            pending = true
+            lock.broadcast()
+        }
     }
 
     /// Waits up to `milliseconds` for a signal; returns true when one arrived (and clears it).
     func wait(milliseconds: Int) -> Bool {
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let nanoseconds = Int(deadline.tv_nsec) + (milliseconds % 1000) * 1_000_000
-        deadline.tv_sec += milliseconds / 1000 + nanoseconds / 1_000_000_000
-        deadline.tv_nsec = nanoseconds % 1_000_000_000
-
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while !pending {
-            if pthread_cond_timedwait(&condition, &mutex, &deadline) == ETIMEDOUT { break }
+        let deadline = MonotonicClock.nanoseconds(afterMilliseconds: milliseconds)
+        return lock.withLock {
+            while !pending && MonotonicClock.nanoseconds < deadline {
+                lock.wait(untilNanoseconds: deadline)
+            }
+            let arrived = pending
+            pending = false
+            return arrived
         }
-        let arrived = pending
-        pending = false
-        return arrived
     }
 }

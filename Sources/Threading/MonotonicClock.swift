@@ -1,0 +1,16 @@
+import Glibc
+
+/// The monotonic clock, for deadlines that changes of the wall clock do not move.
+public enum MonotonicClock {
+    /// Nanoseconds since an unspecified start (the system's boot).
+    public static var nanoseconds: UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
+    /// Returns the time `milliseconds` from now in nanoseconds; a negative value counts as 0.
+    public static func nanoseconds(afterMilliseconds milliseconds: Int) -> UInt64 {
+        nanoseconds + UInt64(max(milliseconds, 0)) * 1_000_000
+    }
+}
