@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "VirtualCard"),
         .target(name: "VirtualReader", dependencies: ["VirtualCard", "USBTransport", "Threading"]),
         // The virtual card as an IFD handler for pcsc-lite's own pcscd.
-        .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard", "VirtualReader"]),
+        .target(name: "IFDVirtual", dependencies: ["CPCSC", "VirtualCard", "VirtualReader", "Threading"]),
         .target(
             name: "IFDVirtualLinkage",
             dependencies: ["IFDVirtual", "CLibraryRuntime"],
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
         .testTarget(name: "PCSCWireTests", dependencies: ["PCSCWire", "PCSCTypes"]),
         .testTarget(name: "PCSCClientTests", dependencies: ["PCSCClient", "PCSCWire", "PCSCTypes"]),
-        .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes"]),
+        .testTarget(name: "PCSCDaemonTests", dependencies: ["PCSCDaemon", "PCSCWire", "PCSCTypes", "Threading"]),
         .testTarget(name: "CCIDTests", dependencies: ["CCID", "USBTransport", "PCSCTypes"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "CLibUSB", "Threading"]),
         .testTarget(

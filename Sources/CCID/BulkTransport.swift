@@ -1,3 +1,4 @@
+import Threading
 import USBTransport
 
 /// One command and its response over the bulk endpoints. Each response is checked for
@@ -32,13 +33,13 @@ struct BulkTransport: Sendable {
 
     private func readResponse(to command: CCIDCommand, timeout: UInt32) throws(CCIDError) -> CCIDResponse {
         let type = command.messageType
-        let start = MonotonicClock.nowMilliseconds()
+        let start = UInt64(MonotonicClock.milliseconds)
         let cap = start + UInt64(max(timeout, maxCommandDuration))
         var deadline = min(start + UInt64(max(timeout, 1)), cap)
         var staleFrames = 0
 
         while true {
-            let now = MonotonicClock.nowMilliseconds()
+            let now = UInt64(MonotonicClock.milliseconds)
             guard now < deadline else { throw abortAfterTimeout(command) }
 
             let bytes: [UInt8]
@@ -73,7 +74,7 @@ struct BulkTransport: Sendable {
 
             if response.status.commandStatus == .timeExtension {
                 let multiplier = UInt64(max(response.error.rawValue, 1))
-                deadline = min(MonotonicClock.nowMilliseconds() + multiplier * UInt64(timeout), cap)
+                deadline = min(UInt64(MonotonicClock.milliseconds) + multiplier * UInt64(timeout), cap)
                 continue
             }
             return response

@@ -1,3 +1,4 @@
+import Threading
 import USBTransport
 
 extension CCIDReader {
@@ -14,17 +15,17 @@ extension CCIDReader {
 
         guard configuration.usesInterruptEndpoint, let endpoint = configuration.interface.endpoints.interruptIn else {
             let interval = timeoutMilliseconds == 0 ? options.pollInterval : min(timeoutMilliseconds, options.pollInterval)
-            MonotonicClock.sleep(milliseconds: interval)
+            MonotonicClock.sleep(milliseconds: Int(interval))
             return .pollRequired
         }
 
-        let deadline = timeoutMilliseconds == 0 ? nil : MonotonicClock.nowMilliseconds() + UInt64(timeoutMilliseconds)
+        let deadline = timeoutMilliseconds == 0 ? nil : UInt64(MonotonicClock.milliseconds) + UInt64(timeoutMilliseconds)
         let maxLength = max(8, 1 + (slotCount + 3) / 4)
 
         while true {
             var remaining: UInt32 = 0
             if let deadline {
-                let now = MonotonicClock.nowMilliseconds()
+                let now = UInt64(MonotonicClock.milliseconds)
                 guard now < deadline else { return .timedOut }
                 remaining = UInt32(clamping: deadline - now)
             }

@@ -1,4 +1,5 @@
 import PCSCTypes
+import Threading
 
 extension CCIDReader {
     /// PIN verification or modification on the reader's keypad (PC_to_RDR_Secure).

@@ -174,7 +174,7 @@ extension CCIDReader {
         state.dataRates = try readDataRates()
 
         if configuration.quirks.openDelayMilliseconds > 0 {
-            MonotonicClock.sleep(milliseconds: configuration.quirks.openDelayMilliseconds)
+            MonotonicClock.sleep(milliseconds: Int(configuration.quirks.openDelayMilliseconds))
         }
         if configuration.usesInterruptEndpoint, let endpoint = configuration.interface.endpoints.interruptIn {
             do {

@@ -1,3 +1,4 @@
+import Threading
 import USBTransport
 
 /// ICCD version B (USB ICCD 1.0 §6.2): the CCID commands the driver uses, carried by class
@@ -68,7 +69,7 @@ struct ICCDTransport: Sendable {
     /// Reads a data block, sleeping for the delay the token requests while it returns "poll again".
     private func readDataBlock(_ command: CCIDCommand, timeout: UInt32, maxLength: Int) throws(CCIDError) -> CCIDResponse {
         let type = command.messageType
-        let deadline = MonotonicClock.nowMilliseconds() + UInt64(max(timeout, maxCommandDuration))
+        let deadline = UInt64(MonotonicClock.milliseconds) + UInt64(max(timeout, maxCommandDuration))
 
         while true {
             let block = try receive(Request.dataBlock, length: maxLength, type, timeout: timeout)
@@ -79,8 +80,8 @@ struct ICCDTransport: Sendable {
             switch responseType {
             case ResponseType.pollAgain:
                 let delay = block.count >= 3 ? UInt32(block[1]) | UInt32(block[2]) << 8 : 0
-                guard MonotonicClock.nowMilliseconds() < deadline else { throw .timeout(type) }
-                MonotonicClock.sleep(milliseconds: max(delay, 1) * 10)
+                guard UInt64(MonotonicClock.milliseconds) < deadline else { throw .timeout(type) }
+                MonotonicClock.sleep(milliseconds: Int(max(delay, 1) * 10))
             case ResponseType.statusInformation:
                 let error = block.count >= 3 ? SlotError(rawValue: block[2]) : .hardwareError
                 return CCIDResponse(

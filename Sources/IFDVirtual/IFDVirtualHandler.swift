@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import Threading
 import VirtualCard
 import VirtualReader
 
@@ -114,7 +115,7 @@ public final class IFDVirtualHandler: Sendable {
 
         let result = withSlot(lun) { $0.transmit(command, protocol: transmitProtocol) }
         if case .success(let response) = result, response.processingMilliseconds > 0 {
-            sleep(milliseconds: response.processingMilliseconds)
+            MonotonicClock.sleep(milliseconds: Int(response.processingMilliseconds))
         }
         return result.map(\.bytes)
     }
@@ -186,14 +187,6 @@ public final class IFDVirtualHandler: Sendable {
         slots.withLock { slots in
             guard slots[lun] != nil else { return .failure(.noSuchDevice) }
             return body(&slots[lun]!)
-        }
-    }
-
-    private func sleep(milliseconds: UInt32) {
-        var request = timespec(tv_sec: Int(milliseconds / 1000), tv_nsec: Int(milliseconds % 1000) * 1_000_000)
-        var remaining = timespec()
-        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-            request = remaining
         }
     }
 }

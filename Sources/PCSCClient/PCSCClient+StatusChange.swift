@@ -62,7 +62,7 @@ struct StatusChangeWait {
         case .infinite:
             deadline = nil
         case .milliseconds(let milliseconds):
-            deadline = monotonicMilliseconds() + Int64(clamping: milliseconds)
+            deadline = MonotonicClock.milliseconds + Int64(clamping: milliseconds)
         }
     }
 
@@ -212,8 +212,8 @@ struct StatusChangeWait {
 
     /// Sleeps up to `milliseconds`, but not past the deadline, waking early for a cancel.
     private func pause(milliseconds: Int64) throws(PCSCError) {
-        let end = monotonicMilliseconds() + milliseconds
-        while monotonicMilliseconds() < end && !isPastDeadline {
+        let end = MonotonicClock.milliseconds + milliseconds
+        while MonotonicClock.milliseconds < end && !isPastDeadline {
             usleep(UInt32(Self.cancelCheckMilliseconds * 1000))
             try throwIfCancelled()
         }
@@ -221,21 +221,12 @@ struct StatusChangeWait {
 
     private var isPastDeadline: Bool {
         guard let deadline else { return false }
-        return monotonicMilliseconds() >= deadline
+        return MonotonicClock.milliseconds >= deadline
     }
 
     /// The time left for one `poll`, in milliseconds, rounded up.
     private var pollMilliseconds: Int32 {
         guard let deadline else { return Int32(Self.infiniteSliceMilliseconds) }
-        return Int32(clamping: max(0, deadline - monotonicMilliseconds()))
+        return Int32(clamping: max(0, deadline - MonotonicClock.milliseconds))
     }
-}
-
-/// Returns the monotonic clock in milliseconds. The library reads `CLOCK_MONOTONIC` directly
-/// rather than through `ContinuousClock`, which would link Swift's concurrency runtime
-/// and libdispatch into libpcsclite.so.1 and make every program that loads it slower.
-func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }

@@ -13,4 +13,18 @@ public enum MonotonicClock {
     public static func nanoseconds(afterMilliseconds milliseconds: Int) -> UInt64 {
         nanoseconds + UInt64(max(milliseconds, 0)) * 1_000_000
     }
+
+    /// Milliseconds since the same start as `nanoseconds`.
+    public static var milliseconds: Int64 {
+        Int64(nanoseconds / 1_000_000)
+    }
+
+    /// Sleeps for `milliseconds`, resuming after signals until the time has passed.
+    public static func sleep(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
+            request = remaining
+        }
+    }
 }

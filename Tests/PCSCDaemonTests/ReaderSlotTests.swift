@@ -1,6 +1,7 @@
 import PCSCTypes
 import PCSCWire
 import Testing
+import Threading
 
 @testable import PCSCDaemon
 
@@ -137,13 +138,13 @@ import Testing
     @Test func idleCardIsPoweredDown() throws {
         let fake = device.fakeSlots[0]
         _ = try slot.connect(card: 10, mode: .shared, preferred: .any, connection: 1)
-        slot.powerOffIfIdle(now: monotonicMilliseconds() + 60_000)
+        slot.powerOffIfIdle(now: MonotonicClock.milliseconds + 60_000)
         #expect(fake.state.withLock { $0.powered }, "a card in use must keep its power")
 
         try slot.disconnect(card: 10, disposition: .leave)
-        slot.powerOffIfIdle(now: monotonicMilliseconds() + 1000)
+        slot.powerOffIfIdle(now: MonotonicClock.milliseconds + 1000)
         #expect(fake.state.withLock { $0.powered }, "powered down before the grace time")
-        slot.powerOffIfIdle(now: monotonicMilliseconds() + ReaderSlot.idlePowerOffMilliseconds + 1)
+        slot.powerOffIfIdle(now: MonotonicClock.milliseconds + ReaderSlot.idlePowerOffMilliseconds + 1)
         #expect(!fake.state.withLock { $0.powered })
         #expect(slot.entry.readerState == [.present, .powered, .negotiable])
         #expect(slot.entry.cardProtocol == [])

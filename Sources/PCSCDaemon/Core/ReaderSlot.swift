@@ -174,7 +174,7 @@ final class ReaderSlot: Sendable {
             if status.removed { throw .readerUnavailable }
             if failIfExclusive && status.exclusive { throw .sharingViolation }
             if !status.locked { return }
-            sleep(milliseconds: Self.lockPollMilliseconds)
+            MonotonicClock.sleep(milliseconds: Self.lockPollMilliseconds)
         }
     }
 
@@ -286,7 +286,7 @@ final class ReaderSlot: Sendable {
             state.withLock { state in
                 state.sharing.remove(card: card)
                 if state.sharing.handles.isEmpty && state.isPhysicallyPowered {
-                    state.idleSince = monotonicMilliseconds()
+                    state.idleSince = MonotonicClock.milliseconds
                 }
             }
         }
@@ -295,7 +295,7 @@ final class ReaderSlot: Sendable {
 
     /// Powers the card down when no handle has used the slot for the grace time, as pcscd
     /// does to save power. The next connect powers it up again.
-    func powerOffIfIdle(now: Int64 = monotonicMilliseconds()) {
+    func powerOffIfIdle(now: Int64 = MonotonicClock.milliseconds) {
         io.withLock { _ in
             let due = state.withLock { state in
                 state.isPhysicallyPowered && state.sharing.handles.isEmpty
@@ -358,7 +358,7 @@ final class ReaderSlot: Sendable {
         }
         if case .failure(let error) = result {
             // Slow down the client's retry loop, as pcscd does.
-            if error == .sharingViolation { sleep(milliseconds: Self.lockPollMilliseconds) }
+            if error == .sharingViolation { MonotonicClock.sleep(milliseconds: Self.lockPollMilliseconds) }
             throw error
         }
     }

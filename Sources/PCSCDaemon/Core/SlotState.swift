@@ -1,5 +1,6 @@
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// The published and private state of one reader slot.
 struct SlotState: Sendable {
@@ -34,7 +35,7 @@ struct SlotState: Sendable {
         self.atr = Array(atr.prefix(PCSCLimits.maxATRSize))
         activeProtocol = []
         isPhysicallyPowered = true
-        if sharing.handles.isEmpty { idleSince = monotonicMilliseconds() }
+        if sharing.handles.isEmpty { idleSince = MonotonicClock.milliseconds }
     }
 
     /// Records a card that did not answer to reset.

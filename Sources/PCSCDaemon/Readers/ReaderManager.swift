@@ -138,7 +138,7 @@ final class ReaderManager: Sendable {
                     break
                 } catch {
                     log.error("Reader \(device.baseName): waiting for card events failed: \(error)")
-                    sleep(milliseconds: 1000)
+                    MonotonicClock.sleep(milliseconds: 1000)
                     continue
                 }
                 if !refresh(registry.slots(of: device), changed) { break }

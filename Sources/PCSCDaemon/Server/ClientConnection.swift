@@ -74,7 +74,7 @@ final class ClientConnection: Sendable {
     }
 
     func holdSignalsUntilStateArray() {
-        output.withLock { $0.holdUntil = monotonicMilliseconds() + Self.holdMilliseconds }
+        output.withLock { $0.holdUntil = MonotonicClock.milliseconds + Self.holdMilliseconds }
     }
 
     /// Writes an event or cancel signal now, or defers it while the connection is busy or
@@ -110,7 +110,7 @@ final class ClientConnection: Sendable {
     private func flushIfAllowed(_ state: inout OutputState) {
         guard !state.isClosed, !state.busy, let rv = state.pendingSignal else { return }
         if let until = state.holdUntil {
-            guard monotonicMilliseconds() >= until else { return }
+            guard MonotonicClock.milliseconds >= until else { return }
             state.holdUntil = nil
         }
         state.pendingSignal = nil

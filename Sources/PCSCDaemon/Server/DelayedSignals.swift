@@ -36,7 +36,7 @@ final class DelayedSignals: Sendable {
 
     private func run() {
         while true {
-            let now = monotonicMilliseconds()
+            let now = MonotonicClock.milliseconds
             let (due, next) = pending.withLock { pending -> ([Entry], Int64?) in
                 let due = pending.values.filter { $0.due <= now }
                 for entry in due { pending.removeValue(forKey: entry.connection.id) }

@@ -2,6 +2,7 @@ import CPosix
 import Glibc
 import PCSCWire
 import Synchronization
+import Threading
 
 /// The main event loop: accepts clients, handles signals, and ends the daemon after the
 /// idle time of `--auto-exit`.
@@ -113,7 +114,7 @@ final class Server: @unchecked Sendable {
             listener.removeCreatedFile()
             // A client that looked the path up just before the unlink may still be
             // connecting; give it a moment to land in the queue.
-            sleep(milliseconds: 20)
+            MonotonicClock.sleep(milliseconds: 20)
         }
         if listener.hasPendingConnection {
             log.info("A client connected at the idle timeout; serving it before exiting")

@@ -101,7 +101,7 @@ public final class Logger: Sendable {
 
     /// Returns the text to print, nil to suppress it, or a summary of suppressed repeats.
     private func rateLimited(_ text: String) -> String? {
-        let now = monotonicMilliseconds()
+        let now = MonotonicClock.milliseconds
         return repeats.withLock { table -> String? in
             var counter = table[text] ?? RepeatCounter(windowStart: now, count: 0)
             var prefix = ""

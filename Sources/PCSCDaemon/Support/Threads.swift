@@ -44,22 +44,6 @@ func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @S
     return true
 }
 
-/// Sleeps for `milliseconds`, resuming after signals.
-func sleep(milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-        request = remaining
-    }
-}
-
-/// Monotonic time in milliseconds, for deadlines and durations.
-func monotonicMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}
-
 /// A one-shot or repeated wake-up between threads: waiters sleep until `signal()` or a
 /// timeout.
 final class WakeSignal: @unchecked Sendable {
