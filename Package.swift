@@ -49,7 +49,7 @@ let package = Package(
         // Typed PC/SC values (errors, protocols, share modes, attributes), shared by all.
         .target(name: "PCSCTypes"),
         // The pcsc-lite UNIX-socket protocol (4:4, 4:5, 4:6), shared by client and daemon.
-        .target(name: "PCSCWire", dependencies: ["PCSCTypes"]),
+        .target(name: "PCSCWire", dependencies: ["PCSCTypes", "Threading"]),
         // Locks, condition variables and the monotonic clock, for the client and the daemon.
         .target(name: "Threading"),
 

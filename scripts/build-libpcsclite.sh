@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds libpcsclite.so.1 with Embedded Swift from the sources of PCSCTypes, PCSCWire,
-# Threading, PCSCClient and PCSCLite. The result needs no Swift runtime library.
+# Builds libpcsclite.so.1 with Embedded Swift from the sources of PCSCTypes, Threading,
+# PCSCWire, PCSCClient and PCSCLite. The result needs no Swift runtime library.
 #
 # Usage: scripts/build-libpcsclite.sh OUTPUT_FILE [WORK_DIR]
 #   OUTPUT_FILE  the library to write, such as build/lib/libpcsclite.so.1.0.0
@@ -50,7 +50,7 @@ compile_module() {
 }
 
 compile_module Glibc "$linkage/EmbeddedGlibc/Glibc.swift"
-for module_name in PCSCTypes PCSCWire Threading; do
+for module_name in PCSCTypes Threading PCSCWire; do
     compile_module "$module_name" "$root/Sources/$module_name"/*.swift
 done
 # The client and its C export layer are compiled as one module, because Embedded Swift
@@ -58,14 +58,17 @@ done
 # client's internal deinitializers are not visible. EMBEDDED_LIBPCSCLITE removes the
 # export layer's `import PCSCClient`.
 compile_module PCSCClient "$root/Sources/PCSCClient"/*.swift "$root/Sources/PCSCLite"/*.swift
-"$clang" -O2 -fPIC -c -I "$root/include/PCSC" -o "$work/pci.o" "$root/Sources/CPCSC/pci.c"
+for source in "$root/Sources/CPCSC"/*.c; do
+    "$clang" -O2 -fPIC -c -I "$root/include/PCSC" -I "$root/Sources/CPCSC/include" \
+        -o "$work/$(basename "$source" .c).o" "$source"
+done
 
 # String comparison (reader names, socket paths) needs the Unicode normalization tables
 # of libswiftUnicodeDataTables.a. They are read-only data without relocations.
 tables=$(dirname "$SWIFTC")/../lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a
 mkdir -p "$(dirname "$output")"
 "$clang" -shared -fuse-ld=lld -o "$output" \
-    "$work"/Glibc.o "$work"/PCSCTypes.o "$work"/PCSCWire.o "$work"/Threading.o \
-    "$work"/PCSCClient.o "$work"/pci.o "$tables" \
+    "$work"/Glibc.o "$work"/PCSCTypes.o "$work"/Threading.o "$work"/PCSCWire.o \
+    "$work"/PCSCClient.o "$work"/pci.o "$work"/error_text.o "$tables" \
     -Wl,-soname=libpcsclite.so.1 -Wl,--version-script="$linkage/exports.map" \
     -Wl,-z,defs -Wl,--gc-sections -Wl,-z,pack-relative-relocs

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Threading
 
 /// Failures of socket I/O on the pcsc-lite socket.
 public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -169,14 +170,20 @@ public struct UnixSocket: Sendable {
         }
     }
 
-    /// Waits until the socket is ready for `events`; -1 waits forever.
+    /// Waits until the socket is ready for `events`; -1 waits forever. A signal that
+    /// interrupts the wait does not extend it: the next `poll` gets the time left.
     public func waitFor(events: Int16, timeoutMilliseconds: Int32) throws(SocketError) {
         var descriptor = pollfd(fd: fd, events: events, revents: 0)
+        let deadline = MonotonicClock.milliseconds + Int64(timeoutMilliseconds)
+        var timeout = timeoutMilliseconds
         while true {
-            let ready = poll(&descriptor, 1, timeoutMilliseconds)
+            let ready = poll(&descriptor, 1, timeout)
             if ready > 0 { return }
             if ready == 0 { throw .timedOut }
             if errno != EINTR { throw .system(call: "poll", errno: errno) }
+            if timeoutMilliseconds >= 0 {
+                timeout = Int32(clamping: max(0, deadline - MonotonicClock.milliseconds))
+            }
         }
     }
 

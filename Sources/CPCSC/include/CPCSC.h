@@ -11,4 +11,10 @@
 #include "../../../include/PCSC/reader.h"
 #include "../../../include/PCSC/ifdhandler.h"
 
+/* The size of pcsc_stringify_error()'s buffer, as in pcsc-lite. */
+#define CPCSC_ERROR_TEXT_CAPACITY 75
+
+/* Returns the calling thread's buffer for pcsc_stringify_error() (error_text.c). */
+char *cpcsc_thread_error_text(void);
+
 #endif /* CPCSC_H */
