@@ -22,6 +22,7 @@ public struct ClientConfiguration: Sendable, Equatable {
     public static func fromEnvironment() -> ClientConfiguration {
         var configuration = ClientConfiguration()
         if let path = getenv("PCSCLITE_CSOCK_NAME") {
+            // NOTE: a path that is not valid UTF-8 is repaired here and then not found.
             configuration.socketPath = String(cString: path)
         }
         if getenv("PCSCLITE_NO_BLOCKING") != nil {

@@ -40,7 +40,8 @@ final class ReaderArray: @unchecked Sendable {
         ReaderStateEntry(decoding: UnsafeRawBufferPointer(rebasing: bytes[Self.range(of: index)]))
     }
 
-    /// Reader names in array order (the daemon's slot order, not plug order).
+    /// Reader names in array order (the daemon's slot order, not plug order). Invalid UTF-8
+    /// is repaired (see the NOTE at `string(_:)` in PCSCLite).
     var readerNames: [String] {
         var names: [String] = []
         for index in 0..<count where !isUnused(index) {

@@ -27,6 +27,11 @@ func resultCode(_ body: () throws(PCSCError) -> Void) -> LONG {
 }
 
 /// Converts a C string argument. Invalid UTF-8 is repaired, as Swift strings require.
+///
+/// NOTE: so a reader name that is not valid UTF-8 (a Latin-1 FRIENDLYNAME in pcsc-lite's
+/// reader.conf, or a name that pcscd cut inside a multi-byte character) cannot be
+/// connected to or watched, where pcsc-lite compares the bytes. Keeping names as bytes
+/// through the client would fix it.
 func string(_ pointer: UnsafePointer<CChar>) -> String {
     String(cString: pointer)
 }
