@@ -89,7 +89,13 @@ func cString(from field: [UInt8]) -> String {
 /// Encodes a string into a fixed-size field: cut to `count - 1` bytes and NUL-padded, so
 /// the field always ends with a NUL.
 func fixedField(_ string: String, count: Int) -> [UInt8] {
-    var bytes = Array(string.utf8.prefix(count - 1))
+    fixedField(string.utf8, count: count)
+}
+
+/// Encodes bytes into a fixed-size field: cut to `count - 1` bytes and NUL-padded, so the
+/// field always ends with a NUL.
+func fixedField<Bytes: Collection<UInt8>>(_ value: Bytes, count: Int) -> [UInt8] {
+    var bytes = Array(value.prefix(count - 1))
     bytes.append(contentsOf: repeatElement(0, count: count - bytes.count))
     return bytes
 }

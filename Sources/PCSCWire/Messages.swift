@@ -1,3 +1,5 @@
+import PCSCTypes
+
 /// A fixed-size struct of the wire protocol. The same layout serves as request body and
 /// as reply: the daemon fills in the output fields and `rv` and sends the struct back.
 public protocol WireMessage: Sendable, Equatable {
@@ -121,8 +123,13 @@ public struct ConnectMessage: WireMessage {
     public var rv: UInt32
 
     public init(context: UInt32, readerName: String, shareMode: UInt32, preferredProtocols: UInt32) {
+        self.init(context: context, readerName: ReaderName(readerName), shareMode: shareMode, preferredProtocols: preferredProtocols)
+    }
+
+    /// Creates a request that carries the name's exact bytes, cut to 127.
+    public init(context: UInt32, readerName: ReaderName, shareMode: UInt32, preferredProtocols: UInt32) {
         self.context = context
-        readerNameField = fixedField(readerName, count: Self.readerNameSize)
+        readerNameField = fixedField(readerName.bytes, count: Self.readerNameSize)
         self.shareMode = shareMode
         self.preferredProtocols = preferredProtocols
         card = 0

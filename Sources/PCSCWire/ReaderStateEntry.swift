@@ -30,7 +30,17 @@ public struct ReaderStateEntry: WireMessage {
         name: String, eventCounter: UInt32, readerState: CardStateFlags, sharing: Int32,
         atr: [UInt8], cardProtocol: CardProtocols
     ) {
-        nameField = fixedField(name, count: Self.nameSize)
+        self.init(
+            name: ReaderName(name), eventCounter: eventCounter, readerState: readerState, sharing: sharing,
+            atr: atr, cardProtocol: cardProtocol)
+    }
+
+    /// Creates an entry whose name field contains the name's exact bytes, cut to 127.
+    public init(
+        name: ReaderName, eventCounter: UInt32, readerState: CardStateFlags, sharing: Int32,
+        atr: [UInt8], cardProtocol: CardProtocols
+    ) {
+        nameField = fixedField(name.bytes, count: Self.nameSize)
         self.eventCounter = eventCounter
         self.readerState = readerState
         self.sharing = sharing

@@ -62,6 +62,23 @@ private func field(_ bytes: [UInt8], at offset: Int) -> UInt32 {
     #expect(decoded.readerName.utf8.count == 128)
 }
 
+@Test func connectNameKeepsNonUTF8Bytes() {
+    let name = Array("Lecteur ".utf8) + [0xE9]
+    let bytes = ConnectMessage(context: 1, readerName: ReaderName(bytes: name), shareMode: 2, preferredProtocols: 3).encoded
+
+    #expect(Array(bytes[4..<13]) == name)
+    #expect(bytes[13] == 0)
+    #expect(ReaderName(bytes: ConnectMessage(decoding: bytes).readerNameField).bytes == name)
+}
+
+@Test func readerEntryNameKeepsNonUTF8Bytes() {
+    let name = Array("Lecteur ".utf8) + [0xE9]
+    let entry = ReaderStateEntry(name: ReaderName(bytes: name), eventCounter: 0, readerState: [.absent], sharing: 0, atr: [], cardProtocol: [])
+
+    #expect(Array(entry.nameField.prefix(10)) == name + [0])
+    #expect(entry.nameField.count == ReaderStateEntry.nameSize)
+}
+
 @Test func connectNameIsCutToFitTerminator() {
     let long = String(repeating: "x", count: 200)
     let message = ConnectMessage(context: 1, readerName: long, shareMode: 2, preferredProtocols: 3)
