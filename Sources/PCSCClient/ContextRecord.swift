@@ -7,7 +7,7 @@ import Threading
 struct CardBinding: Sendable {
     var daemonCard: UInt32
     /// The name the application passed to `connect`; `status` looks the reader up by it.
-    let readerName: String
+    let readerName: ReaderName
     /// The connection generation the daemon card number belongs to.
     var generation: Int
 }

@@ -4,14 +4,22 @@ import PCSCTypes
 /// NUL. Lengths count every NUL, so an empty list is 1 byte and three 17-byte reader
 /// names are 55.
 public struct MultiString: Sendable, Equatable {
-    public let strings: [String]
     public let bytes: [UInt8]
 
+    /// Creates the list of the UTF-8 bytes of `strings`.
     public init(_ strings: [String]) {
-        self.strings = strings
+        self.init(byteStrings: strings.map { Array($0.utf8) })
+    }
+
+    /// Creates the list of reader names with their exact bytes.
+    public init(readerNames: [ReaderName]) {
+        self.init(byteStrings: readerNames.map { $0.bytes })
+    }
+
+    private init(byteStrings: [[UInt8]]) {
         var bytes: [UInt8] = []
-        for string in strings {
-            bytes.append(contentsOf: string.utf8)
+        for string in byteStrings {
+            bytes.append(contentsOf: string)
             bytes.append(0)
         }
         bytes.append(0)
@@ -59,9 +67,8 @@ public struct TruncatedCopy: Equatable, Sendable {
     /// short buffer receives the first `capacity` bytes without a terminating NUL.
     /// `strncpy` also pads the rest of a larger buffer with NULs; this copy stops after the
     /// terminating NUL, which C callers cannot tell apart.
-    public static func cString(_ string: String, capacity: UInt) -> TruncatedCopy {
-        let terminated = Array(string.utf8) + [0]
-        return bytes(terminated, capacity: capacity)
+    public static func cString(_ name: ReaderName, capacity: UInt) -> TruncatedCopy {
+        bytes(name.bytes + [0], capacity: capacity)
     }
 
     /// Applies the ATR rule: `min(length, capacity)` bytes.

@@ -63,7 +63,7 @@ public enum AttributeOutcome: Sendable, Equatable {
 /// The state of a card handle's reader, as `status` reports it.
 public struct CardStatus: Sendable, Equatable {
     /// The reader name exactly as the application passed it to `connect`.
-    public var readerName: String
+    public var readerName: ReaderName
     /// The daemon's card state bits (`SCARD_ABSENT` ... `SCARD_NEGOTIABLE`).
     public var state: CardStateFlags
     /// Card insertions plus removals seen on the reader.
@@ -72,7 +72,7 @@ public struct CardStatus: Sendable, Equatable {
     /// The ATR, at most 33 bytes.
     public var atr: [UInt8]
 
-    public init(readerName: String, state: CardStateFlags, eventCounter: UInt32, cardProtocol: CardProtocols, atr: [UInt8]) {
+    public init(readerName: ReaderName, state: CardStateFlags, eventCounter: UInt32, cardProtocol: CardProtocols, atr: [UInt8]) {
         self.readerName = readerName
         self.state = state
         self.eventCounter = eventCounter

@@ -15,10 +15,10 @@ extension PCSCClient {
     /// context is checked; a 128-byte name is cut to 127 bytes on the wire. The daemon
     /// checks the share mode and protocols. No retry on sharing violations.
     public func connect(
-        _ context: ContextHandle, readerName: String, shareMode: DaemonValidated<ShareMode>,
+        _ context: ContextHandle, readerName: ReaderName, shareMode: DaemonValidated<ShareMode>,
         preferredProtocols: CardProtocols
     ) throws(PCSCError) -> ConnectOutcome {
-        guard readerName.utf8.count <= PCSCLimits.maxReaderName else { throw .invalidValue }
+        guard readerName.bytes.count <= PCSCLimits.maxReaderName else { throw .invalidValue }
         let record = try contextRecord(context)
 
         return try withSession(record) { (session: inout Session) throws(PCSCError) -> ConnectOutcome in

@@ -115,7 +115,7 @@ extension PCSCClient {
 
     /// Names of the daemon's readers, in the daemon's slot order. Throws
     /// `SCARD_E_NO_READERS_AVAILABLE` when there is none. `SCardListReaders`.
-    public func listReaders(_ handle: ContextHandle) throws(PCSCError) -> MultiString {
+    public func listReaders(_ handle: ContextHandle) throws(PCSCError) -> [ReaderName] {
         let record = try contextRecord(handle)
         let readers = try withSession(record) { (session: inout Session) throws(PCSCError) in
             try session.ensureLive(client: self)
@@ -124,7 +124,7 @@ extension PCSCClient {
             }
         }
         guard !readers.isEmpty else { throw .noReadersAvailable }
-        return MultiString(readers)
+        return readers
     }
 
     /// Returns the reader groups: always `SCard$DefaultReaders`, without daemon traffic, after

@@ -1,4 +1,5 @@
 import Glibc
+import PCSCTypes
 import PCSCWire
 
 /// The daemon's reader array as `getStatusChange`, `listReaders` and `status` look at it:
@@ -40,14 +41,12 @@ final class ReaderArray: @unchecked Sendable {
         ReaderStateEntry(decoding: UnsafeRawBufferPointer(rebasing: bytes[Self.range(of: index)]))
     }
 
-    /// Reader names in array order (the daemon's slot order, not plug order). Invalid UTF-8
-    /// is repaired (see the NOTE at `string(_:)` in PCSCLite).
-    var readerNames: [String] {
-        var names: [String] = []
+    /// Reader names in array order (the daemon's slot order, not plug order), with their
+    /// bytes as the daemon sent them.
+    var readerNames: [ReaderName] {
+        var names: [ReaderName] = []
         for index in 0..<count where !isUnused(index) {
-            let field = nameField(index)
-            let length = field.firstIndex(of: 0) ?? field.count
-            names.append(String(decoding: UnsafeRawBufferPointer(rebasing: field[..<length]), as: UTF8.self))
+            names.append(ReaderName(bytes: nameField(index)))
         }
         return names
     }
@@ -62,16 +61,14 @@ final class ReaderArray: @unchecked Sendable {
 
     /// Returns the slot of the reader whose name equals `name` byte for byte, as `strcmp`
     /// compares them, or nil.
-    func index(named name: String) -> Int? {
-        var name = name
-        name.makeContiguousUTF8()
-        return name.utf8.withContiguousStorageIfAvailable { wanted in
+    func index(named name: ReaderName) -> Int? {
+        name.bytes.withUnsafeBytes { wanted in
             guard !wanted.isEmpty, wanted.count < ReaderStateEntry.nameSize else { return nil }
             return (0..<count).first { index in
                 let field = nameField(index)
                 return field[wanted.count] == 0 && memcmp(field.baseAddress!, wanted.baseAddress!, wanted.count) == 0
             }
-        } ?? nil
+        }
     }
 
     /// True for a slot without a reader (empty name).

@@ -31,7 +31,7 @@ public struct ReaderStateWord: RawRepresentable, Hashable, Sendable, CustomStrin
 /// user-data pointer, which the export layer keeps.
 public struct ReaderState: Sendable, Equatable {
     /// The reader name, or the plug-and-play pseudo reader `\\?PnP?\Notification`.
-    public var readerName: String
+    public var readerName: ReaderName
     /// The state the application believes the reader is in.
     public var currentState: ReaderStateWord
     /// The state found by the call.
@@ -40,7 +40,7 @@ public struct ReaderState: Sendable, Equatable {
     public var atr: [UInt8]
 
     public init(
-        readerName: String, currentState: ReaderStateWord,
+        readerName: ReaderName, currentState: ReaderStateWord,
         eventState: ReaderStateWord = .unaware, atr: [UInt8] = []
     ) {
         self.readerName = readerName
@@ -55,7 +55,7 @@ public struct ReaderState: Sendable, Equatable {
     /// True for the plug-and-play pseudo reader. pcsc-lite compares that name without
     /// regard to ASCII case.
     public var isPlugAndPlay: Bool {
-        asciiCaseInsensitiveEqual(Array(readerName.utf8), Array(PCSCLimits.plugAndPlayReaderName.utf8))
+        asciiCaseInsensitiveEqual(readerName.bytes, PCSCLimits.plugAndPlayReaderName.bytes)
     }
 }
 

@@ -26,14 +26,9 @@ func resultCode(_ body: () throws(PCSCError) -> Void) -> LONG {
     }
 }
 
-/// Converts a C string argument. Invalid UTF-8 is repaired, as Swift strings require.
-///
-/// NOTE: so a reader name that is not valid UTF-8 (a Latin-1 FRIENDLYNAME in pcsc-lite's
-/// reader.conf, or a name that pcscd cut inside a multi-byte character) cannot be
-/// connected to or watched, where pcsc-lite compares the bytes. Keeping names as bytes
-/// through the client would fix it.
-func string(_ pointer: UnsafePointer<CChar>) -> String {
-    String(cString: pointer)
+/// Copies a reader name argument byte for byte, up to its NUL, without decoding it.
+func readerName(_ pointer: UnsafePointer<CChar>) -> ReaderName {
+    ReaderName(bytes: UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
 }
 
 /// Cuts a DWORD argument that travels in a 32-bit wire field to 32 bits, as pcsc-lite's

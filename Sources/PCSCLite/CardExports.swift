@@ -20,7 +20,7 @@ public func connect(
 
     return resultCode { () throws(PCSCError) in
         let outcome = try PCSCClient.shared.connect(
-            ContextHandle(rawValue: context), readerName: string(reader),
+            ContextHandle(rawValue: context), readerName: readerName(reader),
             shareMode: DaemonValidated(rawValue: wireValue(shareMode)),
             preferredProtocols: CardProtocols(rawValue: wireValue(preferredProtocols)))
         switch outcome {
@@ -102,7 +102,7 @@ public func status(
         return error.code
     }
 
-    let name = Array(status.readerName.utf8) + [0]
+    let name = status.readerName.bytes + [0]
     readerLength?.pointee = DWORD(name.count)
     atrLength?.pointee = DWORD(status.atr.count)
     state?.pointee = DWORD(status.stateWord)

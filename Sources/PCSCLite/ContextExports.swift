@@ -63,9 +63,9 @@ public func listReaders(
 ) -> LONG {
     guard let length else { return PCSCError.invalidParameter.code }
 
-    let list: MultiString
+    let names: [ReaderName]
     do {
-        list = try PCSCClient.shared.listReaders(ContextHandle(rawValue: context))
+        names = try PCSCClient.shared.listReaders(ContextHandle(rawValue: context))
     } catch {
         if error == .noReadersAvailable {
             length.pointee = DWORD(MultiString.emptyLength)
@@ -74,7 +74,7 @@ public func listReaders(
         }
         return error.code
     }
-    return writeMultiString(list, to: readers, length: length)
+    return writeMultiString(MultiString(readerNames: names), to: readers, length: length)
 }
 
 /// Lists the reader groups. A NULL `pcchGroups` is rejected with

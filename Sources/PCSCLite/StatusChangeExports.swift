@@ -32,7 +32,7 @@ private func readerState(_ entry: SCARD_READERSTATE) -> ReaderState {
     let atrLength = min(Int(clamping: entry.cbAtr), PCSCLimits.maxATRSize)
     let atr = withUnsafeBytes(of: entry.rgbAtr) { Array($0.prefix(atrLength)) }
     return ReaderState(
-        readerName: string(entry.szReader),
+        readerName: readerName(entry.szReader),
         currentState: ReaderStateWord(rawValue: wireValue(entry.dwCurrentState)),
         eventState: ReaderStateWord(rawValue: wireValue(entry.dwEventState)),
         atr: atr)

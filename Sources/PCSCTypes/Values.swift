@@ -130,7 +130,7 @@ public enum PCSCLimits {
     public static let fixedReaderArrayCount = 16
     /// The pseudo reader whose state changes when readers come and go, compared
     /// case-insensitively.
-    public static let plugAndPlayReaderName = "\\\\?PnP?\\Notification"
+    public static let plugAndPlayReaderName: ReaderName = "\\\\?PnP?\\Notification"
     /// The only reader group pcsc-lite reports.
     public static let defaultReaderGroup = "SCard$DefaultReaders"
     /// `INFINITE` timeout for `SCardGetStatusChange`.

@@ -45,6 +45,6 @@ import Testing
         #expect(daemon.connectionCount == 2)
         // A cancelled wait is already unregistered: no stop command follows.
         #expect(daemon.count(.stopWaitingReaderStateChange) == 0)
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
     }
 }

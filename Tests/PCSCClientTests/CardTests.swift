@@ -34,8 +34,8 @@ import Testing
 @Test func connectReaderNameLengthLimit() throws {
     try withFakeDaemon { daemon, client in
         let context = try client.establishContext()
-        let tooLong = String(repeating: "r", count: 129)
-        let longest = String(repeating: "r", count: 128)
+        let tooLong = ReaderName(String(repeating: "r", count: 129))
+        let longest = ReaderName(String(repeating: "r", count: 128))
 
         #expect(throws: PCSCError.invalidValue) {
             try client.connect(context, readerName: tooLong, shareMode: .known(.shared), preferredProtocols: .any)
@@ -157,7 +157,7 @@ import Testing
         let outcome = try client.transmit(card, sendPCI: .t1, command: [0x01], receivePCI: nil, receiveCapacity: 10)
 
         #expect(outcome == .failed(.insufficientBuffer, reportedLength: 0x7FFF_FFFF))
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
         #expect(daemon.connectionCount == 2)
     }
 }

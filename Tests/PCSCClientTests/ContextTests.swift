@@ -8,7 +8,7 @@ import Testing
     try withFakeDaemon(readers: readers) { _, client in
         let context = try client.establishContext()
 
-        #expect(try client.listReaders(context).strings == ["B 00 00", "A 00 00", "C 00 00"])
+        #expect(try client.listReaders(context) == ["B 00 00", "A 00 00", "C 00 00"])
     }
 }
 
@@ -21,22 +21,22 @@ import Testing
 }
 
 @Test func moreThanSixteenReadersWith46() throws {
-    let readers = (0..<20).map { Readers.empty("Reader \($0)") }
+    let readers = (0..<20).map { Readers.empty(ReaderName("Reader \($0)")) }
     try withFakeDaemon(readers: readers) { _, client in
         let context = try client.establishContext()
 
-        #expect(try client.listReaders(context).strings.count == 20)
+        #expect(try client.listReaders(context).count == 20)
     }
 }
 
 @Test func sixteenReadersVisibleWith44() throws {
-    let readers = (0..<20).map { Readers.empty("Reader \($0)") }
+    let readers = (0..<20).map { Readers.empty(ReaderName("Reader \($0)")) }
     var behaviour = FakeDaemon.Behaviour()
     behaviour.versionPolicy = .strict44
     try withFakeDaemon(readers: readers, behaviour: behaviour) { _, client in
         let context = try client.establishContext()
 
-        #expect(try client.listReaders(context).strings.count == 16)
+        #expect(try client.listReaders(context).count == 16)
     }
 }
 
@@ -124,7 +124,7 @@ import Testing
 
         let threads = (0..<4).map { _ in
             TestThread {
-                for _ in 0..<50 where (try? client.listReaders(context).strings) != ["A", "B"] {
+                for _ in 0..<50 where (try? client.listReaders(context)) != ["A", "B"] {
                     failures.increment()
                 }
             }

@@ -36,7 +36,7 @@ private struct RestartSetup {
 
     setup.restart(readers: [Readers.empty("New Reader 00 00")])
 
-    #expect(try setup.client.listReaders(context).strings == ["New Reader 00 00"])
+    #expect(try setup.client.listReaders(context) == ["New Reader 00 00"])
     #expect(setup.daemon.versionRequests == [.v4_6])
     #expect(setup.daemon.count(.establishContext) == 1)
     try setup.client.releaseContext(context)

@@ -7,7 +7,7 @@ import Testing
     try withFakeDaemon { daemon, client in
         let context = try client.establishContext()
 
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
         #expect(daemon.queuedBehind == [Command.getReadersStateSize.code])
         #expect(daemon.count(.getReadersStateArray) == 1)
     }
@@ -32,7 +32,7 @@ import Testing
     try withFakeDaemon(behaviour: behaviour) { daemon, client in
         let context = try client.establishContext()
 
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
         #expect(daemon.queuedBehind == [])
         #expect(daemon.count(.getReadersState) == 1)
     }
@@ -51,7 +51,7 @@ import Testing
             try client.getStatusChange(context, timeout: .milliseconds(50), states: &states)
         }
         #expect(daemon.count(.getReadersStateArray) == 2)
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
         #expect(daemon.violations == [])
     }
 }

@@ -34,7 +34,7 @@ import Testing
         #expect(states[0].eventState.rawValue == 0x10)
         #expect(!daemon.hasRegisteredConnection)
         // The stream is still in step.
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
     }
 }
 
@@ -121,13 +121,13 @@ import Testing
 }
 
 @Test func statusChangeBeyondSixteenReaders() throws {
-    let readers = (0..<20).map { Readers.empty("Reader \($0)") }
+    let readers = (0..<20).map { Readers.empty(ReaderName("Reader \($0)")) }
     try withFakeDaemon(readers: readers) { daemon, client in
         let context = try client.establishContext()
         let result = SharedResult<[ReaderState]>()
 
         let waiter = TestThread {
-            var states = (0..<20).map { ReaderState(readerName: "Reader \($0)", currentState: ReaderStateWord(rawValue: 0x10)) }
+            var states = (0..<20).map { ReaderState(readerName: ReaderName("Reader \($0)"), currentState: ReaderStateWord(rawValue: 0x10)) }
             try? client.getStatusChange(context, timeout: .milliseconds(5000), states: &states)
             result.set(states)
         }
@@ -153,7 +153,7 @@ import Testing
             try client.getStatusChange(context, timeout: .milliseconds(100), states: &states)
         }
         #expect(daemon.count(.waitReaderStateChange) == 2)
-        #expect(try client.listReaders(context).strings == [readerName])
+        #expect(try client.listReaders(context) == [readerName])
         #expect(daemon.violations == [])
     }
 }

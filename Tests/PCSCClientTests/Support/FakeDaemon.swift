@@ -322,7 +322,8 @@ final class FakeDaemon: Sendable {
     private func replyConnect(_ request: ConnectMessage, connection id: Int) -> Bool {
         state.withLock { state in
             var reply = request
-            let entry = state.readers.first { !$0.isEmpty && $0.name == request.readerName }
+            let requested = ReaderName(bytes: request.readerNameField)
+            let entry = state.readers.first { !$0.isEmpty && ReaderName(bytes: $0.nameField) == requested }
             if entry == nil {
                 reply.rv = PCSCError.unknownReader.rawValue
             } else if entry!.readerState.contains(.absent) {
@@ -574,14 +575,14 @@ enum Readers {
     static let atr: [UInt8] = [0x3B, 0x80, 0x80, 0x01, 0x01]
 
     /// Returns a reader with a powered card, shared by `sharing` connections.
-    static func withCard(_ name: String, counter: UInt32 = 0, sharing: Int32 = 0) -> ReaderStateEntry {
+    static func withCard(_ name: ReaderName, counter: UInt32 = 0, sharing: Int32 = 0) -> ReaderStateEntry {
         ReaderStateEntry(
             name: name, eventCounter: counter, readerState: [.present, .powered, .negotiable],
             sharing: sharing, atr: atr, cardProtocol: .t1)
     }
 
     /// Returns an empty reader.
-    static func empty(_ name: String, counter: UInt32 = 0) -> ReaderStateEntry {
+    static func empty(_ name: ReaderName, counter: UInt32 = 0) -> ReaderStateEntry {
         ReaderStateEntry(name: name, eventCounter: counter, readerState: [.absent], sharing: 0, atr: [], cardProtocol: [])
     }
 }

@@ -3,7 +3,7 @@ import PCSCTypes
 import PCSCWire
 
 /// The reader most tests use.
-let readerName = "Fake Reader 00 00"
+let readerName: ReaderName = "Fake Reader 00 00"
 
 /// Runs `body` with a fake daemon on a private socket and a client configured for it;
 /// stops the daemon and removes the directory afterwards.
@@ -35,7 +35,7 @@ extension FakeDaemon {
 }
 
 /// A `getStatusChange` request for one reader.
-func watching(_ name: String, _ current: UInt32) -> [ReaderState] {
+func watching(_ name: ReaderName, _ current: UInt32) -> [ReaderState] {
     [ReaderState(readerName: name, currentState: ReaderStateWord(rawValue: current))]
 }
 
@@ -50,7 +50,7 @@ func caughtError(_ body: () throws(PCSCError) -> Void) -> PCSCError? {
 }
 
 /// Connects to `name` in shared mode, failing the test when the daemon refuses.
-func connectedCard(_ client: PCSCClient, _ context: ContextHandle, _ name: String = readerName) throws -> CardHandle {
+func connectedCard(_ client: PCSCClient, _ context: ContextHandle, _ name: ReaderName = readerName) throws -> CardHandle {
     let outcome = try client.connect(context, readerName: name, shareMode: .known(.shared), preferredProtocols: .any)
     guard case .connected(let card, _) = outcome else {
         throw TestFailure("connect to \(name) failed: \(outcome)")
