@@ -76,23 +76,32 @@ start_our_pcscd() {
     esac
 }
 
+# Writes the reader.conf entry of virtual card reader $1 for start_debian_pcscd, with
+# the bytes of $2 as its FRIENDLYNAME (pcscd appends the reader and slot numbers).
+write_debian_reader_conf() {
+    mkdir -p "$WORK/debian/conf"
+    cat >"$WORK/debian/conf/virtual-$1" <<CONF
+FRIENDLYNAME "$2"
+DEVICENAME virtual:$WORK/debian/control-$1
+LIBPATH $BUILD/lib/libifdvirtual.so
+CHANNELID $1
+CONF
+}
+
 # Starts Debian's pcscd 1.9.9 on $WORK/debian/pcscd.comm, in a private mount namespace
 # (so its pid file and built-in paths cannot touch a system daemon), with the virtual
 # card IFD handler as its readers. $1 = number of virtual card readers (default 1).
-# Sets DEBIAN_SOCKET and DEBIAN_PID, and waits for the control socket of each reader,
-# $WORK/debian/control-<n> (reader 0 in its own numbering). To start it again, call
-# stop_pid "$DEBIAN_PID" and remove $WORK/debian first.
+# Reader <n> is named "Virtual Card Reader <n>" unless write_debian_reader_conf wrote its
+# entry before. Sets DEBIAN_SOCKET and DEBIAN_PID, and waits for the control socket of
+# each reader, $WORK/debian/control-<n> (reader 0 in its own numbering). To start it
+# again, call stop_pid "$DEBIAN_PID" and remove $WORK/debian first.
 start_debian_pcscd() {
     count=${1:-1}
-    mkdir -p "$WORK/debian/conf"
     index=0
     while [ "$index" -lt "$count" ]; do
-        cat >"$WORK/debian/conf/virtual-$index" <<CONF
-FRIENDLYNAME "Virtual Card Reader $index"
-DEVICENAME virtual:$WORK/debian/control-$index
-LIBPATH $BUILD/lib/libifdvirtual.so
-CHANNELID $index
-CONF
+        if [ ! -e "$WORK/debian/conf/virtual-$index" ]; then
+            write_debian_reader_conf "$index" "Virtual Card Reader $index"
+        fi
         index=$((index + 1))
     done
     DEBIAN_SOCKET=$WORK/debian/pcscd.comm
