@@ -63,7 +63,7 @@ for source in "$root/Sources/CPCSC"/*.c; do
         -o "$work/$(basename "$source" .c).o" "$source"
 done
 
-# String comparison (reader names, socket paths) needs the Unicode normalization tables
+# String comparison (of socket paths, among others) needs the Unicode normalization tables
 # of libswiftUnicodeDataTables.a. They are read-only data without relocations.
 tables=$(dirname "$SWIFTC")/../lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a
 mkdir -p "$(dirname "$output")"
