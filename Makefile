@@ -42,6 +42,7 @@ build: build-deps
 	cp $(SWIFT_BIN)/libifdvirtual.so $(BUILD)/lib/libifdvirtual.so
 	cp $(SWIFT_BIN)/pcscd $(BUILD)/sbin/pcscd
 	strip --strip-unneeded $(BUILD)/lib/libpcsclite.so.1.0.0 $(BUILD)/lib/libifdvirtual.so
+	strip --strip-debug $(BUILD)/sbin/pcscd
 
 # Installs missing Debian packages; needs root and Debian's package registry.
 deps:
@@ -63,7 +64,9 @@ integration-tests: build
 demo: deps build
 	scripts/demo.sh $(BUILD)
 
-install: build
+# Installs what `make` built; builds first only when the build directory is incomplete.
+install:
+	@if [ ! -x $(BUILD)/sbin/pcscd ] || [ ! -e $(BUILD)/lib/libpcsclite.so.1.0.0 ]; then $(MAKE) build; fi
 	PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) SBINDIR=$(SBINDIR) \
 		SYSTEMDUNITDIR=$(SYSTEMDUNITDIR) DESTDIR=$(DESTDIR) scripts/install.sh $(BUILD)
 

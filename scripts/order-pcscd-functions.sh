@@ -3,7 +3,7 @@
 # with one virtual reader and serves the benchmark's calls, as recorded by callgrind. The
 # linker places these functions next to each other (--symbol-ordering-file), so the code
 # a running daemon touches fills fewer pages. That lowered the idle daemon's RSS from
-# 9.1 MiB to 7.6 MiB (make bench, row 6).
+# 9.1 MiB to about 7.4 MiB (make bench, row 6).
 #
 # Usage: scripts/order-pcscd-functions.sh BUILD_DIR   (after `make build`)
 # Needs valgrind, gcc and libpcsclite-dev (make deps). Rerun it after larger changes to

@@ -70,8 +70,9 @@ public enum DaemonMain {
             writeStandardErrorIfDetached(options, "pcscd: PCSCLITE_CSOCK_NAME is set but empty\n")
             return 2
         }
-        if let configPath = options.configPath, !ReaderConfiguration.check(configPath) {
-            writeStandardErrorIfDetached(options, "pcscd: cannot use the reader configuration \(configPath); see the log\n")
+        if let configPath = options.configPath, let problem = ReaderConfiguration.problem(with: configPath) {
+            log.critical(problem)
+            writeStandardErrorIfDetached(options, "pcscd: \(problem)\n")
             return 1
         }
         let listener: ListeningSocket
@@ -94,7 +95,14 @@ public enum DaemonMain {
 
         let daemon = Daemon(limits: options.limits)
         let readers = ReaderManager(daemon: daemon, options: options)
-        readers.start()
+        if let problem = readers.start() {
+            log.critical(problem)
+            readers.stop()
+            pidFile?.remove()
+            if !listener.isInherited { listener.removeCreatedFile() }
+            readiness?.reportFailure("pcscd: \(problem)\n")
+            return 1
+        }
 
         let server = Server(
             daemon: daemon, listener: listener, autoExitMilliseconds: options.autoExitMilliseconds,
@@ -120,7 +128,7 @@ public enum DaemonMain {
         if getenv("INVOCATION_ID") != nil || getenv("JOURNAL_STREAM") != nil && !options.foreground {
             destination = .journal
         } else if options.foreground {
-            destination = .standardError(color: options.color || (isatty(2) != 0 && options.color))
+            destination = .standardError(color: options.color)
         } else {
             destination = .syslog
         }
@@ -202,9 +210,16 @@ struct Daemonizer {
             return nil
         }
         if child > 0 {
+            // The child writes a status byte, then on failure the message to show here.
             close(pipeFDs[1])
             var status: UInt8 = 2
             _ = Glibc.read(pipeFDs[0], &status, 1)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(pipeFDs[0], $0.baseAddress, $0.count) }
+                guard count > 0 else { break }
+                _ = buffer.withUnsafeBytes { write(2, $0.baseAddress, count) }
+            }
             exit(Int32(status))
         }
         close(pipeFDs[0])
@@ -223,6 +238,13 @@ struct Daemonizer {
     func reportSuccess() {
         var status: UInt8 = 0
         _ = write(statusFD, &status, 1)
+        close(statusFD)
+    }
+
+    /// Makes the waiting parent print `message` on its standard error and exit with 1.
+    func reportFailure(_ message: String) {
+        let bytes = [UInt8(1)] + Array(message.utf8)
+        _ = bytes.withUnsafeBytes { write(statusFD, $0.baseAddress, $0.count) }
         close(statusFD)
     }
 }

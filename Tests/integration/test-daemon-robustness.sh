@@ -54,3 +54,21 @@ grep -q "Reader configuration $WORK/missing: No such file or directory" "$WORK/c
     || fail "no message for a missing -c path: $(cat "$WORK/config.log")"
 [ ! -e "$WORK/c.comm" ] || fail "the daemon created its socket before refusing the configuration"
 pass "empty socket variable and missing -c path are refused"
+
+# Without --foreground the log goes to syslog, so the waiting parent prints the reason.
+status=0
+PCSCLITE_CSOCK_NAME=$WORK/d.comm "$BUILD/sbin/pcscd" -c "$WORK/missing" >"$WORK/detached-config.log" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "a missing -c path without --foreground gave status $status"
+grep -q "Reader configuration $WORK/missing: No such file or directory" "$WORK/detached-config.log" \
+    || fail "no reason on standard error for a missing -c path: $(cat "$WORK/detached-config.log")"
+for mode in --foreground ""; do
+    status=0
+    # shellcheck disable=SC2086
+    PCSCLITE_CSOCK_NAME=$WORK/e.comm timeout 20 "$BUILD/sbin/pcscd" $mode --virtual-readers=1 \
+        --virtual-control="$WORK/missing/control" >"$WORK/control.log" 2>&1 || status=$?
+    [ "$status" -eq 1 ] || fail "an unusable --virtual-control path ($mode) gave status $status"
+    grep -q "Cannot serve the virtual reader control protocol: bind failed for control socket $WORK/missing/control" \
+        "$WORK/control.log" || fail "no reason for an unusable --virtual-control path ($mode): $(cat "$WORK/control.log")"
+    [ ! -e "$WORK/e.comm" ] || fail "the daemon left its socket after refusing --virtual-control ($mode)"
+done
+pass "without --foreground the reason is printed, and an unusable control socket stops the start"

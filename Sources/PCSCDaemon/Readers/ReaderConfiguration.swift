@@ -4,19 +4,17 @@ import Glibc
 /// handler libraries. This daemon drives USB CCID readers itself and loads no IFD
 /// handlers, so it only checks that the path can be read and says what it ignores.
 enum ReaderConfiguration {
-    /// Returns false, after logging why, when `path` is neither a readable directory nor a
-    /// readable file, as pcscd then refuses to start.
-    static func check(_ path: String) -> Bool {
+    /// Returns why `path` cannot be used, or nil when it can. pcscd refuses to start when
+    /// the path is neither a readable directory nor a readable file.
+    static func problem(with path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            log.critical("Reader configuration \(path): \(String(cString: strerror(errno))); give an existing directory or file with -c")
-            return false
+            return "Reader configuration \(path): \(String(cString: strerror(errno))); give an existing directory or file with -c"
         }
         var files: [String] = []
         if (info.st_mode & S_IFMT) == S_IFDIR {
             guard let directory = opendir(path) else {
-                log.critical("Reader configuration \(path): cannot read the directory: \(String(cString: strerror(errno)))")
-                return false
+                return "Reader configuration \(path): cannot read the directory: \(String(cString: strerror(errno)))"
             }
             defer { closedir(directory) }
             while let entry = readdir(directory) {
@@ -32,8 +30,7 @@ enum ReaderConfiguration {
         var readers = 0
         for file in files {
             guard let text = readTextFile(file, limit: 1 << 20) else {
-                log.critical("Reader configuration \(file): cannot read it: \(String(cString: strerror(errno)))")
-                return false
+                return "Reader configuration \(file): cannot read it: \(String(cString: strerror(errno)))"
             }
             readers += text.split(separator: "\n").filter { line in
                 line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("FRIENDLYNAME")
@@ -46,6 +43,6 @@ enum ReaderConfiguration {
         } else {
             log.info("Reader configuration \(path): no serial readers")
         }
-        return true
+        return nil
     }
 }

@@ -47,17 +47,20 @@ final class ReaderManager: Sendable {
         }
     }
 
-    func start() {
+    /// Creates the virtual readers, serves their control socket and starts watching USB.
+    /// Returns why the daemon cannot start (the control socket failed), or nil.
+    func start() -> String? {
         let mode = VirtualReaderMode(rawValue: options.virtualMode) ?? .tpduT1
         for _ in 0..<options.virtualReaders {
             if case .error(let message) = attachVirtualReader(AttachOptions(mode: mode)) {
                 log.error("Cannot create a virtual reader: \(message)")
             }
         }
-        if let path = options.virtualControlPath {
-            startControlServer(path: path)
+        if let path = options.virtualControlPath, let problem = startControlServer(path: path) {
+            return problem
         }
         startUSB()
+        return nil
     }
 
     func stop() {
@@ -186,7 +189,8 @@ final class ReaderManager: Sendable {
         return .attached(reader: number)
     }
 
-    private func startControlServer(path: String) {
+    /// Serves the control protocol on `path`; returns why it cannot, or nil.
+    private func startControlServer(path: String) -> String? {
         do {
             let server = try ControlSocketServer(path: path, logError: { log.error($0) }) { [self] line in
                 handleControlLine(line)
@@ -194,8 +198,9 @@ final class ReaderManager: Sendable {
             try server.start()
             controlServer.withLock { $0 = server }
             log.info("Virtual reader control protocol on \(path)")
+            return nil
         } catch {
-            log.error("Cannot serve the virtual reader control protocol: \(error)")
+            return "Cannot serve the virtual reader control protocol: \(error); give --virtual-control a path in an existing directory"
         }
     }
 
