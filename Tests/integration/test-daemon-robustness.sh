@@ -72,3 +72,16 @@ for mode in --foreground ""; do
     [ ! -e "$WORK/e.comm" ] || fail "the daemon left its socket after refusing --virtual-control ($mode)"
 done
 pass "without --foreground the reason is printed, and an unusable control socket stops the start"
+
+# A reader.conf with serial readers is accepted, and the log names the ignored readers.
+mkdir -p "$WORK/reader.conf.d"
+printf 'FRIENDLYNAME "GemPC410 serial"\nDEVICENAME /dev/ttyS0\nLIBPATH /usr/lib/pcsc/drivers/serial/libGemPC410.so\n' \
+    >"$WORK/reader.conf.d/gempc410"
+PCSCLITE_CSOCK_NAME=$WORK/f.comm "$BUILD/sbin/pcscd" --foreground -c "$WORK/reader.conf.d" >"$WORK/serial.log" 2>&1 &
+serial_pid=$!
+STARTED_PIDS="$STARTED_PIDS $serial_pid"
+wait_for_socket "$WORK/f.comm"
+stop_pid "$serial_pid"
+grep -q 'ignoring 1 serial reader(s) ("GemPC410 serial")' "$WORK/serial.log" \
+    || fail "the ignored serial reader is not named: $(cat "$WORK/serial.log")"
+pass "serial readers of -c are named in the log and ignored"

@@ -27,19 +27,22 @@ enum ReaderConfiguration {
             files = [path]
         }
 
-        var readers = 0
+        var readers: [String] = []
         for file in files {
             guard let text = readTextFile(file, limit: 1 << 20) else {
                 return "Reader configuration \(file): cannot read it: \(String(cString: strerror(errno)))"
             }
-            readers += text.split(separator: "\n").filter { line in
-                line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("FRIENDLYNAME")
-            }.count
+            for line in text.split(separator: "\n") {
+                let entry = line.drop(while: { $0 == " " || $0 == "\t" })
+                guard entry.hasPrefix("FRIENDLYNAME") else { continue }
+                let name = entry.dropFirst("FRIENDLYNAME".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+                readers.append(String(name))
+            }
         }
-        if readers > 0 {
+        if !readers.isEmpty {
             log.error(
-                "Reader configuration \(path): ignoring \(readers) serial reader(s); this daemon drives USB CCID "
-                    + "readers itself and does not load IFD handlers")
+                "Reader configuration \(path): ignoring \(readers.count) serial reader(s) (\(readers.joined(separator: ", "))); "
+                    + "this daemon drives USB CCID readers itself and does not load IFD handlers")
         } else {
             log.info("Reader configuration \(path): no serial readers")
         }
