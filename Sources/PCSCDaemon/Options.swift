@@ -161,7 +161,12 @@ extension DaemonOptions {
             case "t": limits.maxConnections = try Self.count(try value(), option: "-t")
             case "s": limits.maxHandlesPerConnection = try Self.count(try value(), option: "-s")
             case "r": limits.maxHandlesPerReader = try Self.count(try value(), option: "-r")
-            case "x": autoExitMilliseconds = Self.defaultAutoExitSeconds * 1000
+            case "x":
+                // `-x=0.3` and `-x0.3` would otherwise fail as unknown options `-=` or `-0`.
+                if let next = letters.first, next == "=" || next.isNumber || next == "." {
+                    throw OptionError(message: "option -x takes no value; use --auto-exit=SECONDS for another idle time")
+                }
+                autoExitMilliseconds = Self.defaultAutoExitSeconds * 1000
             case "S": readerNameWithoutSerial = true
             case "I": readerNameWithoutInterface = true
             default:

@@ -103,6 +103,8 @@ import Testing
         (["--virtual-readers=65"], "invalid value '65' for --virtual-readers"),
         (["--virtual-mode=fast"], "invalid --virtual-mode 'fast'"),
         (["-q"], "unknown option -q"),
+        (["-x=0.3"], "option -x takes no value; use --auto-exit=SECONDS"),
+        (["-x5"], "option -x takes no value; use --auto-exit=SECONDS"),
         (["--bogus"], "unknown option --bogus"),
         (["-t"], "option -t needs a value"),
         (["--config"], "option --config needs a value"),

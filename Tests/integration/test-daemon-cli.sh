@@ -103,4 +103,6 @@ status=0
 PCSCLITE_CSOCK_NAME=$WORK/file.comm "$pcscd" --foreground >"$WORK/file.log" 2>&1 || status=$?
 [ "$status" -eq 1 ] || fail "pcscd on a regular file exited with $status"
 [ "$(cat "$WORK/file.comm")" = "not a socket" ] || fail "pcscd overwrote a regular file"
-pass "a regular file at the socket path is left alone"
+grep -q "$WORK/file.comm exists and is not a socket; remove it, or set PCSCLITE_CSOCK_NAME" "$WORK/file.log" \
+    || fail "no clear message for a regular file at the socket path: $(cat "$WORK/file.log")"
+pass "a regular file at the socket path is left alone, with a message saying what to do"

@@ -7,6 +7,7 @@ enum ListenError: Error, CustomStringConvertible {
     case tooManyInheritedSockets(Int)
     case inheritedSocketNotUnixStream
     case anotherDaemonRunning(path: String)
+    case pathNotSocket(String)
     case system(call: String, path: String, errno: Int32)
     case invalidPath(String)
 
@@ -18,6 +19,8 @@ enum ListenError: Error, CustomStringConvertible {
             "the socket passed by systemd is not a listening UNIX stream socket; check ListenStream= in pcscd.socket"
         case .anotherDaemonRunning(let path):
             "another pcscd already answers on \(path); stop it first, or set PCSCLITE_CSOCK_NAME to another path"
+        case .pathNotSocket(let path):
+            "\(path) exists and is not a socket; remove it, or set PCSCLITE_CSOCK_NAME to another path"
         case .system(let call, let path, let code):
             "\(call) on \(path) failed: \(String(cString: strerror(code)))"
         case .invalidPath(let path):
@@ -107,7 +110,7 @@ struct ListeningSocket {
             throw .anotherDaemonRunning(path: path)
         }
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
-            throw .system(call: "bind (path exists and is not a socket)", path: path, errno: EEXIST)
+            throw .pathNotSocket(path)
         }
         log.info("Removing stale socket \(path)")
         unlink(path)
