@@ -58,9 +58,11 @@ done
 # client's internal deinitializers are not visible. EMBEDDED_LIBPCSCLITE removes the
 # export layer's `import PCSCClient`.
 compile_module PCSCClient "$root/Sources/PCSCClient"/*.swift "$root/Sources/PCSCLite"/*.swift
+# The C files of CPCSC (the PCI objects, the error text buffer) go in as they are.
+mkdir -p "$work/c"
 for source in "$root/Sources/CPCSC"/*.c; do
     "$clang" -O2 -fPIC -c -I "$root/include/PCSC" -I "$root/Sources/CPCSC/include" \
-        -o "$work/$(basename "$source" .c).o" "$source"
+        -o "$work/c/$(basename "$source" .c).o" "$source"
 done
 
 # String comparison (of socket paths, among others) needs the Unicode normalization tables
@@ -69,6 +71,6 @@ tables=$(dirname "$SWIFTC")/../lib/swift/embedded/x86_64-unknown-linux-gnu/libsw
 mkdir -p "$(dirname "$output")"
 "$clang" -shared -fuse-ld=lld -o "$output" \
     "$work"/Glibc.o "$work"/PCSCTypes.o "$work"/Threading.o "$work"/PCSCWire.o \
-    "$work"/PCSCClient.o "$work"/pci.o "$work"/error_text.o "$tables" \
+    "$work"/PCSCClient.o "$work"/c/*.o "$tables" \
     -Wl,-soname=libpcsclite.so.1 -Wl,--version-script="$linkage/exports.map" \
     -Wl,-z,defs -Wl,--gc-sections -Wl,-z,pack-relative-relocs

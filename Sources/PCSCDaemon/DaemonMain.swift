@@ -95,11 +95,15 @@ public enum DaemonMain {
 
         let daemon = Daemon(limits: options.limits)
         let readers = ReaderManager(daemon: daemon, options: options)
-        if let problem = readers.start() {
-            log.critical(problem)
+        // Stops the readers and removes the files this daemon created, at exit.
+        func cleanUp() {
             readers.stop()
             pidFile?.remove()
             if !listener.isInherited { listener.removeCreatedFile() }
+        }
+        if let problem = readers.start() {
+            log.critical(problem)
+            cleanUp()
             readiness?.reportFailure("pcscd: \(problem)\n")
             return 1
         }
@@ -116,9 +120,7 @@ public enum DaemonMain {
         let status = server.run()
 
         _ = sd_notify(0, "STOPPING=1")
-        readers.stop()
-        pidFile?.remove()
-        if !listener.isInherited { listener.removeCreatedFile() }
+        cleanUp()
         log.info("pcscd stopped")
         return status
     }

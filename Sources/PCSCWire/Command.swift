@@ -66,7 +66,7 @@ public enum Command: UInt32, Sendable, CaseIterable {
 }
 
 /// The 8-byte header in front of every request. Replies have no header.
-public struct RequestHeader: Sendable, Equatable {
+public struct RequestHeader: WireMessage {
     public static let size = 8
 
     /// Size of the fixed struct that follows (payload bytes of TRANSMIT and CONTROL are
@@ -95,18 +95,6 @@ public struct RequestHeader: Sendable, Equatable {
         writer.uint32(command)
     }
 
-    /// Decodes from exactly 8 bytes.
-    public init(decoding bytes: some Collection<UInt8>) {
-        precondition(bytes.count >= Self.size, "a request header needs \(Self.size) bytes, got \(bytes.count)")
-        self = bytes.withContiguousBytes { Self(decoding: $0) }
-    }
-
-    public var encoded: [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: Self.size) { buffer, count in
-            encode(into: UnsafeMutableRawBufferPointer(buffer))
-            count = Self.size
-        }
-    }
 }
 
 /// A wire protocol version `major:minor`.

@@ -1,7 +1,8 @@
 import PCSCTypes
 
-/// A fixed-size struct of the wire protocol. The same layout serves as request body and
-/// as reply: the daemon fills in the output fields and `rv` and sends the struct back.
+/// A fixed-size struct of the wire protocol: the request header, or a request body. A body
+/// also serves as the reply, because the daemon fills in the output fields and `rv` and
+/// sends the struct back.
 public protocol WireMessage: Sendable, Equatable {
     static var size: Int { get }
     /// Decodes from the first `size` bytes of `bytes`, which must have at least that many.
