@@ -37,21 +37,3 @@ import Testing
         #expect(daemon.count(.getReadersState) == 1)
     }
 }
-
-@Test func signalBeforeSizeDropsRoundArray() throws {
-    var behaviour = FakeDaemon.Behaviour()
-    behaviour.signalBeforeSize = true
-    try withFakeDaemon(readers: [Readers.empty(readerName)], behaviour: behaviour) { daemon, client in
-        let context = try client.establishContext()
-        var states = watching(readerName, 0x10)
-
-        // The event signal comes before the size and array replies of the first round,
-        // whose array the client drops before it registers again.
-        #expect(throws: PCSCError.timeout) {
-            try client.getStatusChange(context, timeout: .milliseconds(50), states: &states)
-        }
-        #expect(daemon.count(.getReadersStateArray) == 2)
-        #expect(try client.listReaders(context) == [readerName])
-        #expect(daemon.violations == [])
-    }
-}
