@@ -4,9 +4,9 @@ import Glibc
 ///
 /// `Synchronization.Mutex` is not used, for two reasons. On Linux it is built on
 /// priority-inheritance futexes, so every contended unlock enters the kernel to hand the
-/// lock over: with 200 clients on one reader, 28% of the daemon's CPU went into that slow
-/// path (perf, `make bench` row 7), while a plain mutex lets the running thread take the
-/// lock again. And Embedded Swift, which builds `libpcsclite.so.1`, has no `Mutex`.
+/// lock over. With 200 clients on one reader, 28% of the daemon's CPU went into that slow
+/// path (perf, `make bench` row 7). A plain mutex lets the running thread take the lock
+/// again. And Embedded Swift, which builds `libpcsclite.so.1`, has no `Mutex`.
 ///
 /// The value may be noncopyable (the client's sessions and handle table are).
 public final class Locked<Value: ~Copyable>: @unchecked Sendable {

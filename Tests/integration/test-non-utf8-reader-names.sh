@@ -17,7 +17,7 @@ hex() {
 
 latin1=$(printf 'Lecteur \351 Latin1')
 # pcscd 1.9.9 keeps the first 121 bytes of a long FRIENDLYNAME and appends " NN 00", 127
-# bytes in all. Byte 121 here is 0xC3, the first byte of "é" (0xC3 0xA9).
+# bytes in all (as its listing shows; measured, not read in its source). Byte 121 here is 0xC3, the first byte of "é" (0xC3 0xA9).
 padding=$(printf '%120s' '' | tr ' ' x)
 write_debian_reader_conf 0 "$latin1"
 write_debian_reader_conf 1 "$padding$(printf '\303\251') Lecteur long"

@@ -369,7 +369,7 @@ struct RequestHandler {
 
     /// Runs a TRANSMIT or CONTROL exchange on the reader of an owned card. Returns the wire
     /// return code, the length to report, and the bytes to send after the struct: none when
-    /// the answer is larger than the caller's `capacity`, which then gets
+    /// the response is larger than the caller's `capacity`, which then gets
     /// `SCARD_E_INSUFFICIENT_BUFFER` with the needed length.
     private func exchange(
         card: UInt32, command: Command, capacity: UInt32, _ body: (ReaderSlot) throws(PCSCError) -> [UInt8]

@@ -1,8 +1,8 @@
 /*
  * Checks that reader names travel as bytes. Lists the readers and prints each name in
- * hex. Then, for every listed name and for every name given as an argument (the bytes
- * of a reader.conf FRIENDLYNAME with pcscd's " NN 00" suffix), it connects, compares the
- * name that SCardStatus returns with the bytes used to connect, and calls
+ * hex. The names given as arguments are the bytes of a reader.conf FRIENDLYNAME with
+ * pcscd's " NN 00" suffix. For every listed name and every argument, it connects,
+ * compares the name that SCardStatus returns with the bytes used to connect, and calls
  * SCardGetStatusChange for the reader's state. Prints one "label: value" line per
  * result and no handle values, so two libpcsclite builds on the same daemon print the
  * same lines.
