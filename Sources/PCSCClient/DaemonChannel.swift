@@ -12,7 +12,13 @@ import PCSCWire
 /// protocol-conformance lookups (callgrind, first `SCardEstablishContext`).
 struct DaemonChannel {
     let socket: UnixSocket
-    let incoming = ReceiveBuffer()
+    let incoming: ReceiveBuffer
+
+    /// `busyPollMicroseconds` is how long a read polls before it sleeps (`BusyPoll`).
+    init(socket: UnixSocket, busyPollMicroseconds: Int = ClientConfiguration.defaultBusyPollMicroseconds) {
+        self.socket = socket
+        incoming = ReceiveBuffer(busyPollMicroseconds: busyPollMicroseconds)
+    }
 
     /// Sends a request with a fixed-size struct and, for TRANSMIT and CONTROL, `payload`
     /// after it (not counted in the header's size), in one write.

@@ -17,8 +17,8 @@ struct DaemonConnection {
 
     /// Connects and negotiates the protocol version, offering `firstOffer` first. Every
     /// failure closes the socket.
-    static func open(path: String, firstOffer: ProtocolVersion) throws(PCSCError) -> DaemonConnection {
-        let channel = DaemonChannel(socket: try connectSocket(path: path))
+    static func open(path: String, firstOffer: ProtocolVersion, busyPollMicroseconds: Int) throws(PCSCError) -> DaemonConnection {
+        let channel = DaemonChannel(socket: try connectSocket(path: path), busyPollMicroseconds: busyPollMicroseconds)
         do {
             let version = try negotiateVersion(on: channel, firstOffer: firstOffer)
             return DaemonConnection(channel: channel, version: version)

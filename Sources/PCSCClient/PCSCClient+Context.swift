@@ -29,11 +29,13 @@ extension PCSCClient {
     /// Opens a new daemon connection, offering first the version that the daemon accepted
     /// last, and records the version this daemon accepts.
     func openConnection() throws(PCSCError) -> DaemonConnection {
+        let configuration = configuration
         let path = configuration.socketPath
         let socketFile = AcceptedVersionMemory.SocketFile(path: path)
         let firstOffer = acceptedVersion.withLock { $0.firstOffer(for: socketFile) }
         do {
-            let connection = try DaemonConnection.open(path: path, firstOffer: firstOffer)
+            let connection = try DaemonConnection.open(
+                path: path, firstOffer: firstOffer, busyPollMicroseconds: configuration.busyPollMicroseconds)
             acceptedVersion.withLock { $0.remember(connection.version, for: socketFile) }
             return connection
         } catch {
@@ -159,7 +161,10 @@ extension PCSCClient {
     }
 
     private func sendCancel(daemonContext: UInt32) throws(PCSCError) {
-        let channel = DaemonChannel(socket: try DaemonConnection.connectSocket(path: configuration.socketPath))
+        let configuration = configuration
+        let channel = DaemonChannel(
+            socket: try DaemonConnection.connectSocket(path: configuration.socketPath),
+            busyPollMicroseconds: configuration.busyPollMicroseconds)
         defer { channel.socket.close() }
 
         let reply: CancelMessage

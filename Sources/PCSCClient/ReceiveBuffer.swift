@@ -9,18 +9,21 @@ import PCSCWire
 /// 4:6 reader array). So most replies cost one `poll` and one `recv`. Longer reads drain
 /// the buffer and then receive straight into their destination.
 ///
-/// Every read waits with `poll` before it calls `recv`, because a reply is almost never
-/// there yet right after its request went out. The socket is non-blocking, so a `recv`
-/// first would mostly fail with `EAGAIN` and cost a third system call.
+/// A read first polls the non-blocking socket for a short window (`BusyPoll`), because
+/// a fast daemon's reply arrives within microseconds and sleeping until it comes costs
+/// more than the request itself. When the window passes, or polling is off, the read
+/// waits with `poll` and then calls `recv`.
 final class ReceiveBuffer: @unchecked Sendable {
     static let capacity = 4096
 
     private let storage: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
+    private var busyPoll: BusyPoll
 
-    init() {
+    init(busyPollMicroseconds: Int = ClientConfiguration.defaultBusyPollMicroseconds) {
         storage = .allocate(byteCount: Self.capacity, alignment: 8)
+        busyPoll = BusyPoll(windowMicroseconds: busyPollMicroseconds)
     }
 
     deinit {
@@ -39,8 +42,7 @@ final class ReceiveBuffer: @unchecked Sendable {
             moveToFront()
         }
         while self.count < count {
-            try socket.waitFor(events: Int16(POLLIN), timeoutMilliseconds: -1)
-            end += try socket.receiveAvailable(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...]))
+            end += try receive(into: UnsafeMutableRawBufferPointer(rebasing: storage[end...]), from: socket)
         }
     }
 
@@ -73,8 +75,15 @@ final class ReceiveBuffer: @unchecked Sendable {
         }
         var offset = buffered
         while offset < destination.count {
+            offset += try receive(into: UnsafeMutableRawBufferPointer(rebasing: destination[offset...]), from: socket)
+        }
+    }
+
+    /// Receives at least one byte into `destination`: polls first, then sleeps in `poll`.
+    private func receive(into destination: UnsafeMutableRawBufferPointer, from socket: UnixSocket) throws(SocketError) -> Int {
+        try busyPoll.receive(fd: socket.fd, into: destination) { () throws(SocketError) -> Int in
             try socket.waitFor(events: Int16(POLLIN), timeoutMilliseconds: -1)
-            offset += try socket.receiveAvailable(into: UnsafeMutableRawBufferPointer(rebasing: destination[offset...]))
+            return try socket.receiveAvailable(into: destination)
         }
     }
 

@@ -93,7 +93,8 @@ public enum DaemonMain {
         let pidFile = listener.isInherited ? nil : PIDFile(path: pidFilePath)
         pidFile?.write()
 
-        let daemon = Daemon(limits: options.limits)
+        let daemon = Daemon(
+            limits: options.limits, requestPolling: RequestPolling(windowMicroseconds: options.busyPollMicroseconds))
         let readers = ReaderManager(daemon: daemon, options: options)
         // Stops the readers and removes the files this daemon created, at exit.
         func cleanUp() {

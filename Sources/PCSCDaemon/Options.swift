@@ -33,6 +33,9 @@ public struct DaemonOptions: Sendable, Equatable {
     public var virtualControlPath: String?
     /// Exchange mode of the virtual readers created at start-up.
     public var virtualMode = "tpdu-t1"
+    /// How long a connection thread polls for the client's next request before it sleeps,
+    /// in microseconds; 0 turns polling off.
+    public var busyPollMicroseconds = RequestPolling.defaultWindowMicroseconds
 
     public init() {}
 
@@ -117,6 +120,9 @@ extension DaemonOptions {
                 try Self.count(value, option: "--force-reader-polling")
             } ?? 1
         case "disable-polkit": try noValue(); disablePolkit = true
+        case "busy-poll":
+            busyPollMicroseconds = try Self.count(
+                try required(), option: "--busy-poll", minimum: 0, maximum: Self.maximumBusyPollMicroseconds)
         case "virtual-readers":
             virtualReaders = try Self.count(try required(), option: "--virtual-readers", minimum: 0, maximum: 64)
         case "virtual-control": virtualControlPath = try Self.path(try required(), option: "--virtual-control")
@@ -210,6 +216,9 @@ extension DaemonOptions {
         return total
     }
 
+    /// The largest `--busy-poll` value, 10 ms.
+    static let maximumBusyPollMicroseconds = 10_000
+
     static let virtualModes = ["tpdu-t0", "tpdu-t1", "short-apdu", "extended-apdu"]
 
     public static let helpText = """
@@ -242,6 +251,9 @@ extension DaemonOptions {
                                   rescan USB every SECONDS even with hotplug events
                                   (default 1 second)
               --disable-polkit    accepted for compatibility; this daemon does not use polkit
+              --busy-poll=MICROSECONDS
+                                  after each reply, poll the client's socket this long
+                                  before sleeping (default 50, 0 to 10000; 0 turns it off)
           -H, --hotplug           ask the running daemon to rescan USB readers, then exit
               --virtual-readers=N add N virtual USB CCID readers, each with a card (0-64)
               --virtual-mode=MODE exchange level of the virtual readers: tpdu-t0, tpdu-t1

@@ -73,6 +73,13 @@ import Testing
         #expect(try DaemonOptions.parse(["--auto-exit=1.5"]).autoExitMilliseconds == 1500)
     }
 
+    @Test func busyPoll() throws {
+        #expect(try DaemonOptions.parse([]).busyPollMicroseconds == 50)
+        #expect(try DaemonOptions.parse(["--busy-poll=0"]).busyPollMicroseconds == 0)
+        #expect(try DaemonOptions.parse(["--busy-poll", "200"]).busyPollMicroseconds == 200)
+        #expect(try DaemonOptions.parse(["--busy-poll=10000"]).busyPollMicroseconds == 10_000)
+    }
+
     @Test func combinedShortFlags() throws {
         let options = try DaemonOptions.parse(["-fdx"])
         #expect(options.foreground)
@@ -102,6 +109,10 @@ import Testing
         (["--auto-exit=."], "invalid value '.' for --auto-exit"),
         (["--virtual-readers=65"], "invalid value '65' for --virtual-readers"),
         (["--virtual-mode=fast"], "invalid --virtual-mode 'fast'"),
+        (["--busy-poll=10001"], "invalid value '10001' for --busy-poll; give a whole number from 0 to 10000"),
+        (["--busy-poll=-1"], "invalid value '-1' for --busy-poll"),
+        (["--busy-poll=fast"], "invalid value 'fast' for --busy-poll"),
+        (["--busy-poll"], "option --busy-poll needs a value"),
         (["-q"], "unknown option -q"),
         (["-x=0.3"], "option -x takes no value; use --auto-exit=SECONDS"),
         (["-x5"], "option -x takes no value; use --auto-exit=SECONDS"),

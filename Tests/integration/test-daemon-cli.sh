@@ -12,7 +12,7 @@ pcscd=$BUILD/sbin/pcscd
 for option in -a --apdu -c --config -f --foreground -T --color -h --help -H --hotplug -v --version \
     -d --debug -i --info -e --error -C --critical -t --max-thread -s --max-card-handle-per-thread \
     -r --max-card-handle-per-reader -x --auto-exit -S --reader-name-no-serial -I --reader-name-no-interface \
-    --force-reader-polling --disable-polkit --virtual-readers --virtual-mode --virtual-control; do
+    --force-reader-polling --disable-polkit --busy-poll --virtual-readers --virtual-mode --virtual-control; do
     grep -q -- "$option[ ,=[]" "$WORK/help.txt" || grep -q -- "$option\$" "$WORK/help.txt" \
         || fail "--help does not mention $option"
 done
@@ -37,6 +37,7 @@ check_rejected "invalid value 'x' for --max-card-handle-per-reader" --max-card-h
 check_rejected "invalid value 'soon' for --auto-exit" --auto-exit=soon
 check_rejected "invalid value '1000' for --virtual-readers" --virtual-readers=1000
 check_rejected "invalid --virtual-mode 'fast'" --virtual-mode=fast
+check_rejected "invalid value '20000' for --busy-poll; give a whole number from 0 to 10000" --busy-poll=20000
 check_rejected "unknown option --frobnicate" --frobnicate
 check_rejected "unknown option -q" -q
 check_rejected "option -c needs a value" -c

@@ -19,15 +19,18 @@ final class Daemon: Sendable {
     let notifier: EventNotifier
     let handles = HandleAllocator()
     let limits: ClientLimits
+    /// How connection threads wait for the next request (`--busy-poll`).
+    let requestPolling: RequestPolling
     /// The owning connection of each context, for `SCARD_CANCEL` from another connection.
     private let contexts = Locked([UInt32: ClientConnection]())
     /// Open connections, to name the client that holds a card in log lines.
     private let connections = Locked([ConnectionID: ClientConnection]())
 
-    init(limits: ClientLimits) {
+    init(limits: ClientLimits, requestPolling: RequestPolling = RequestPolling()) {
         let notifier = EventNotifier()
         self.notifier = notifier
         self.limits = limits
+        self.requestPolling = requestPolling
         self.registry = ReaderRegistry(onChange: { notifier.signalAll() })
     }
 

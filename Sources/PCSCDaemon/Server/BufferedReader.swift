@@ -2,19 +2,24 @@ import Glibc
 import PCSCWire
 
 /// Reads requests from a client socket through one buffer, so that a request whose header,
-/// struct and payload arrive together costs one `recv` instead of three.
+/// struct and payload arrive together costs one `recv` instead of three. When the buffer
+/// is empty it polls the socket for a short time before it sleeps (`RequestPolling`).
 final class BufferedReader {
     private let fd: Int32
     private let storage: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
+    private let polling: RequestPolling
+    private var busyPoll: BusyPoll
 
     /// Large enough for a TRANSMIT request with a maximal APDU (8 + 32 + 65 548 bytes).
     static let capacity = 8 + 32 + 65_548 + 1024
 
-    init(fd: Int32) {
+    init(fd: Int32, polling: RequestPolling = RequestPolling(windowMicroseconds: 0)) {
         self.fd = fd
         storage = .allocate(byteCount: Self.capacity, alignment: 8)
+        self.polling = polling
+        busyPoll = BusyPoll(windowMicroseconds: polling.windowMicroseconds)
     }
 
     deinit {
@@ -45,12 +50,23 @@ final class BufferedReader {
             start = 0
             end = unread
         }
-        while true {
-            let received = recv(fd, storage.baseAddress! + end, Self.capacity - end, 0)
-            if received > 0 {
-                end += received
-                return
+        let free = UnsafeMutableRawBufferPointer(rebasing: storage[end...])
+        var holdsPollingPlace = busyPoll.isPolling && polling.tryAcquire()
+        defer { if holdsPollingPlace { polling.release() } }
+        end += try busyPoll.receive(fd: fd, into: free, pollAllowed: holdsPollingPlace) { () throws(SocketError) -> Int in
+            if holdsPollingPlace {
+                polling.release()
+                holdsPollingPlace = false
             }
+            return try Self.sleepingReceive(fd: fd, into: free)
+        }
+    }
+
+    /// Waits in a blocking `recv` until the client sends at least one byte.
+    private static func sleepingReceive(fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SocketError) -> Int {
+        while true {
+            let received = recv(fd, buffer.baseAddress!, buffer.count, 0)
+            if received > 0 { return received }
             if received == 0 { throw .closed }
             switch errno {
             case EINTR: continue

@@ -35,7 +35,7 @@ struct RequestHandler {
     init(daemon: Daemon, connection: ClientConnection) {
         self.daemon = daemon
         self.connection = connection
-        self.reader = BufferedReader(fd: connection.socket.fd)
+        self.reader = BufferedReader(fd: connection.socket.fd, polling: daemon.requestPolling)
     }
 
     /// Requests naming other connections' card handles before the connection is closed;
