@@ -91,7 +91,10 @@ class Library:
     directory: str
 
     def client_environment(self, socket_path, **extra):
-        env = {key: value for key, value in os.environ.items() if key not in ("LD_PRELOAD", "LD_LIBRARY_PATH")}
+        # PCSCLITE_BUSY_POLL is left out too, so the library polls with its default unless
+        # a variant sets it.
+        env = {key: value for key, value in os.environ.items()
+               if key not in ("LD_PRELOAD", "LD_LIBRARY_PATH", "PCSCLITE_BUSY_POLL")}
         env["LD_LIBRARY_PATH"] = self.directory
         env["PCSCLITE_CSOCK_NAME"] = socket_path
         env.update(extra)

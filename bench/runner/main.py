@@ -38,9 +38,13 @@ def parse_arguments():
 
 
 def start_shared_daemons(bench):
-    """Starts the daemons rows 1, 2, 4, 5 and 7 share: ours, Debian's with the Swift virtual
-    card handler, and Debian's with the C echo handler (a reference for transmits)."""
+    """Starts the daemons rows 1, 2, 4, 5 and 7 share: ours, ours without busy polling,
+    Debian's with the Swift virtual card handler, and Debian's with the C echo handler (a
+    reference for transmits)."""
     bench.daemons["ours"] = start_our_daemon(bench.registry, bench.build, bench.directory("ours"))
+    bench.daemons["ours-no-poll"] = start_our_daemon(
+        bench.registry, bench.build, bench.directory("ours-no-poll"), extra_arguments=["--busy-poll=0"],
+        label="our pcscd without busy polling")
     bench.daemons["debian"] = start_debian_daemon(bench.registry, bench.virtual_handler, bench.directory("debian"))
     bench.daemons["debian-echo"] = start_debian_daemon(
         bench.registry, bench.programs.echo_handler, bench.directory("debian-echo"), has_control_socket=False,

@@ -112,8 +112,9 @@ class Daemon:
         return self.process.pid
 
 
-def start_our_daemon(registry, build, directory, *, activated=False):
-    """Starts our pcscd with one virtual reader and its control socket in `directory`.
+def start_our_daemon(registry, build, directory, *, activated=False, extra_arguments=(), label="our pcscd"):
+    """Starts our pcscd with one virtual reader and its control socket in `directory`,
+    with `extra_arguments` after the usual ones.
 
     With `activated`, systemd-socket-activate owns the socket and starts pcscd on the first
     connection, and this function returns as soon as the socket file exists. Otherwise it
@@ -124,14 +125,14 @@ def start_our_daemon(registry, build, directory, *, activated=False):
     control_path = os.path.join(directory, "virtual.ctl")
     log_path = os.path.join(directory, "pcscd.log")
     arguments = [os.path.join(build, "sbin", "pcscd"), "--foreground", "--virtual-readers=1",
-                 f"--virtual-control={control_path}"]
+                 f"--virtual-control={control_path}"] + list(extra_arguments)
     if activated:
         arguments = ["systemd-socket-activate", "-l", socket_path] + arguments
     env = dict(os.environ, PCSCLITE_CSOCK_NAME=socket_path)
 
     with open(log_path, "wb") as log:
         process = registry.start(arguments, env=env, stdout=log, stderr=subprocess.STDOUT)
-    daemon = Daemon("our pcscd", socket_path, control_path, log_path, process)
+    daemon = Daemon(label, socket_path, control_path, log_path, process)
     if activated:
         wait_for_socket_file(socket_path, process=process)
     else:

@@ -5,7 +5,7 @@ import subprocess
 import time
 
 from processes import BenchError, parse_fields
-from report import Line, median, paired_ratio, plural
+from report import Line, format_value, median, paired_ratio, plural
 
 READY_TIMEOUT = 120
 RUN_TIMEOUT = 600
@@ -34,11 +34,11 @@ def wait_until_ready(clients):
     return failed
 
 
-def load_run(bench, library, daemon, index):
+def load_run(bench, library, daemon, index, extra_environment=None):
     """Starts the clients, releases them together and returns (transmits per second,
     errors). A client that fails to connect counts all its transmits as errors."""
     settings = bench.settings
-    env = library.client_environment(daemon.socket_path)
+    env = library.client_environment(daemon.socket_path, **(extra_environment or {}))
     arguments = [bench.programs.pcsc_bench, "load", str(settings.load_transmits)]
     start_signal, release = os.pipe()
     error_path = os.path.join(bench.directory("load"), f"{index}.stderr")
@@ -89,15 +89,16 @@ def collect(bench, library, clients, failed, started, error_path):
 
 def measure_load(bench):
     settings = bench.settings
-    stacks = {"ours": (bench.our_library, bench.daemons["ours"]),
-              "debian": (bench.debian_library, bench.daemons["debian"])}
+    stacks = {"ours": (bench.our_library, bench.daemons["ours"], {}),
+              "debian": (bench.debian_library, bench.daemons["debian"], {}),
+              "ours without polling": (bench.our_library, bench.daemons["ours-no-poll"], {"PCSCLITE_BUSY_POLL": "0"})}
     rates = {name: [] for name in stacks}
     errors = {name: 0 for name in stacks}
     for index in range(settings.load_rounds):
         order = list(stacks) if index % 2 == 0 else list(reversed(list(stacks)))
         for name in order:
-            library, daemon = stacks[name]
-            rate, run_errors = load_run(bench, library, daemon, f"{name}-{index}")
+            library, daemon, environment = stacks[name]
+            rate, run_errors = load_run(bench, library, daemon, f"{name}-{index}".replace(" ", "-"), environment)
             rates[name].append(rate)
             errors[name] += run_errors
     for name, values in rates.items():
@@ -105,7 +106,10 @@ def measure_load(bench):
 
     label = f"Load: {settings.load_clients} client processes × {settings.load_transmits} transmits, aggregate rate"
     details = (f"throughput, so higher is better; errors: ours {errors['ours']}, Debian's {errors['debian']};"
+               f" ours without busy polling {format_value(median(rates['ours without polling']), 'per_s')}"
+               f" ({paired_ratio(rates['ours without polling'], rates['debian']):.2f}×,"
+               f" errors {errors['ours without polling']});"
                f" {plural(settings.load_rounds, 'run')} each, 13-byte ECHO on one shared reader")
     line = Line("7", label, "per_s", median(rates["ours"]), median(rates["debian"]),
                 paired_ratio(rates["ours"], rates["debian"]), details)
-    return line, errors["ours"] + errors["debian"]
+    return line, sum(errors.values())

@@ -52,6 +52,8 @@ def operation_variants(bench, operation):
         "debian": lambda: time_operation(bench, operation, debian, debian_daemon),
         "our library": lambda: time_operation(bench, operation, ours, debian_daemon),
         "our daemon": lambda: time_operation(bench, operation, debian, our_daemon),
+        "ours without polling": lambda: time_operation(
+            bench, operation, ours, bench.daemons["ours-no-poll"], PCSCLITE_BUSY_POLL="0"),
     }
     if operation.startswith("transmit"):
         echo_daemon = bench.daemons["debian-echo"]
@@ -67,6 +69,8 @@ def describe_pairings(results):
         f" ({format_ratio(paired_ratio(results['our library'], debian))})",
         f"Debian's lib + our daemon {format_duration(median(results['our daemon']))}"
         f" ({format_ratio(paired_ratio(results['our daemon'], debian))})",
+        f"ours without busy polling {format_duration(median(results['ours without polling']))}"
+        f" ({format_ratio(paired_ratio(results['ours without polling'], debian))})",
         f"×floor: ours {paired_ratio(results['ours'], results['floor']):.1f},"
         f" Debian's {paired_ratio(debian, results['floor']):.1f}",
     ]
