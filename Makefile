@@ -21,9 +21,9 @@ SWIFT_BIN = $(shell $(SWIFT) build $(SWIFT_BUILD_FLAGS) --show-bin-path)
 
 # Debian 12 packages the tests and the demo run against.
 TEST_PACKAGES := pcscd libpcsclite-dev pcsc-tools python3-pyscard libusb-1.0-0-dev \
-	libsystemd-dev umockdev gir1.2-umockdev-1.0 python3-gi systemd-container \
+	umockdev gir1.2-umockdev-1.0 python3-gi systemd-container \
 	debootstrap pkg-config gcc g++ make valgrind gdb openjdk-17-jdk-headless
-BUILD_PACKAGES := libusb-1.0-0-dev libsystemd-dev pkg-config gcc g++
+BUILD_PACKAGES := libusb-1.0-0-dev pkg-config gcc g++
 
 .PHONY: all build deps build-deps check unit-tests integration-tests demo install bench \
 	bench-smoke clean

@@ -44,7 +44,6 @@ let package = Package(
         // Linux interfaces that need _GNU_SOURCE, for the daemon.
         .target(name: "CPosix"),
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // Typed PC/SC values (errors, protocols, share modes, attributes), shared by all.
         .target(name: "PCSCTypes"),
@@ -81,7 +80,7 @@ let package = Package(
         .target(
             name: "PCSCDaemon",
             dependencies: [
-                "PCSCTypes", "PCSCWire", "Threading", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix",
+                "PCSCTypes", "PCSCWire", "Threading", "CCID", "USBTransport", "VirtualReader", "CPosix",
             ]
         ),
         .executableTarget(

@@ -1,4 +1,3 @@
-import CSystemd
 import Glibc
 import PCSCTypes
 
@@ -35,6 +34,8 @@ public enum DaemonMain {
         }
     }
 
+    /// The version text. "libsystemd" in the feature list is pcsc-lite's name for socket
+    /// activation and journal logging, which this daemon implements without the library.
     static var versionText: String {
         """
         pcscd (\(projectName)) \(version)
@@ -116,24 +117,33 @@ public enum DaemonMain {
             "pcscd \(version) started on \(path)\(listener.isInherited ? " (socket from systemd)" : ""), "
                 + "\(daemon.registry.readerCount) reader(s)")
         readiness?.reportSuccess()
-        _ = sd_notify(0, "READY=1")
+        notifyServiceManager(.ready)
 
         let status = server.run()
 
-        _ = sd_notify(0, "STOPPING=1")
+        notifyServiceManager(.stopping)
         cleanUp()
         log.info("pcscd stopped")
         return status
     }
 
+    /// Tells systemd about `notification` when it started the daemon with `$NOTIFY_SOCKET`
+    /// (`Type=notify`). A failure is logged, and the daemon goes on.
+    private static func notifyServiceManager(_ notification: ServiceNotification) {
+        do {
+            try ServiceManagerNotifier.notify([notification])
+        } catch {
+            log.error("Cannot send \(notification.assignment) to the service manager: \(error)")
+        }
+    }
+
     private static func configureLogging(_ options: DaemonOptions) {
+        let withoutJournal: LogDestination = options.foreground ? .standardError(color: options.color) : .syslog
         let destination: LogDestination
         if getenv("INVOCATION_ID") != nil || getenv("JOURNAL_STREAM") != nil && !options.foreground {
-            destination = .journal
-        } else if options.foreground {
-            destination = .standardError(color: options.color)
+            destination = .journal(fallback: withoutJournal)
         } else {
-            destination = .syslog
+            destination = withoutJournal
         }
         Logger.shared.configure(level: options.logLevel, destination: destination, logAPDUs: options.logAPDUs)
     }

@@ -5,7 +5,8 @@
 # inside it, and the test checks: the socket listens while the service is inactive, a
 # client activates the service, `systemctl stop` then a new client re-activates it,
 # auto-exit leaves the socket listening, `systemctl reload` rescans, logs reach the
-# journal. The root file system is used with --volatile=overlay, so the cache stays clean.
+# journal through its native protocol. The root file system is used with
+# --volatile=overlay, so the cache stays clean.
 . "$(dirname "$0")/lib.sh"
 
 cache=${PCSC_ROOTFS_CACHE:-/var/cache/swift-pcsc/bookworm}
@@ -112,11 +113,25 @@ result=$(inside systemctl show -p Result --value pcscd.service)
 client || { cat "$WORK/client.out"; fail "a client after auto-exit failed"; }
 pass "auto-exit left the socket listening, and the next client re-activated it"
 
-inside journalctl -u pcscd.service -o verbose --no-pager >"$WORK/journal.txt" 2>&1 || true
+# The checks match the native protocol's entries only, because a line that the daemon
+# could not send there reaches the journal through standard error (_TRANSPORT=stdout),
+# also with priority 6.
+inside journalctl -u pcscd.service _TRANSPORT=journal SYSLOG_IDENTIFIER=pcscd -o verbose --no-pager \
+    >"$WORK/journal.txt" 2>&1 || true
 grep -q "MESSAGE=pcscd .* started on /run/pcscd/pcscd.comm (socket from systemd)" "$WORK/journal.txt" \
-    || fail "the start message is not in the journal"
+    || { cat "$WORK/journal.txt"; fail "the start message is not in the journal as a native entry"; }
 grep -q "PRIORITY=6" "$WORK/journal.txt" || fail "journal entries carry no info priority"
-pass "log lines reach the journal with priorities"
+inside journalctl -u pcscd.service _TRANSPORT=stdout -o verbose --no-pager >"$WORK/journal.txt" 2>&1 || true
+if grep -q "MESSAGE=pcscd .* started" "$WORK/journal.txt"; then
+    cat "$WORK/journal.txt"
+    fail "the start message reached the journal through standard error"
+fi
+inside journalctl -u pcscd.service --no-pager >"$WORK/journal.txt" 2>&1 || true
+if grep -q "Cannot send" "$WORK/journal.txt"; then
+    cat "$WORK/journal.txt"
+    fail "the daemon could not send to the journal or to \$NOTIFY_SOCKET"
+fi
+pass "log lines reach the journal natively with priorities, and no notification failed"
 
 inside systemctl poweroff >/dev/null 2>&1 || true
 for _ in $(seq 100); do

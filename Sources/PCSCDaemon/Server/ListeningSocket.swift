@@ -1,11 +1,10 @@
-import CSystemd
 import Glibc
 import PCSCWire
 
 /// Why the daemon cannot listen, with the value at fault and what to do.
 enum ListenError: Error, CustomStringConvertible {
     case tooManyInheritedSockets(Int)
-    case inheritedSocketNotUnixStream
+    case inheritedSocketNotUnixStream(fd: Int32, SocketActivation.SocketMismatch)
     case anotherDaemonRunning(path: String)
     case pathNotSocket(String)
     case system(call: String, path: String, errno: Int32)
@@ -15,8 +14,9 @@ enum ListenError: Error, CustomStringConvertible {
         switch self {
         case .tooManyInheritedSockets(let count):
             "systemd passed \(count) sockets; pcscd.socket must have exactly one ListenStream="
-        case .inheritedSocketNotUnixStream:
-            "the socket passed by systemd is not a listening UNIX stream socket; check ListenStream= in pcscd.socket"
+        case .inheritedSocketNotUnixStream(let fd, let mismatch):
+            "descriptor \(fd) passed by systemd is not a listening UNIX stream socket (\(mismatch)); "
+                + "check ListenStream= in pcscd.socket"
         case .anotherDaemonRunning(let path):
             "another pcscd already answers on \(path); stop it first, or set PCSCLITE_CSOCK_NAME to another path"
         case .pathNotSocket(let path):
@@ -39,21 +39,27 @@ struct ListeningSocket {
     /// Device and inode of the socket file the daemon created, to remove only that one.
     private let createdFile: (device: UInt64, inode: UInt64)?
 
-    /// The first fd systemd passes (`SD_LISTEN_FDS_START`).
-    static let firstInheritedDescriptor: Int32 = 3
-
-    /// Adopts the socket systemd passed, if any; nil when the daemon was not
-    /// socket-activated.
+    /// Adopts the socket systemd passed, if any, and removes the activation variables from
+    /// the environment. Returns nil when the daemon was not socket-activated. Invalid
+    /// activation variables are logged and also return nil, so the daemon creates its own
+    /// socket.
     static func inherited(path: String) throws(ListenError) -> ListeningSocket? {
-        let count = Int(sd_listen_fds(1))
-        if count == 0 { return nil }
-        if count < 0 { return nil }
-        guard count == 1 else { throw .tooManyInheritedSockets(count) }
-        let fd = firstInheritedDescriptor
-        guard sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
-            throw .inheritedSocketNotUnixStream
+        var environment = ProcessEnvironment()
+        let passed: SocketActivation.PassedDescriptors?
+        do {
+            passed = try SocketActivation.takePassedDescriptors(from: &environment)
+        } catch {
+            log.error("Ignoring the socket activation variables, creating the socket instead: \(error)")
+            return nil
         }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        guard let passed else { return nil }
+        guard passed.descriptors.count == 1 else { throw .tooManyInheritedSockets(passed.descriptors.count) }
+        let fd = passed.descriptors.lowerBound
+        do {
+            try SocketActivation.checkListeningUnixStreamSocket(fd)
+        } catch {
+            throw .inheritedSocketNotUnixStream(fd: fd, error)
+        }
         return ListeningSocket(fd: fd, path: path, isInherited: true, createdFile: nil)
     }
 

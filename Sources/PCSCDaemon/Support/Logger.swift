@@ -1,4 +1,3 @@
-import CSystemd
 import Glibc
 import Threading
 
@@ -35,8 +34,11 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 public enum LogDestination: Sendable, Equatable {
     /// Standard error, one line per message with a time stamp (foreground mode).
     case standardError(color: Bool)
-    /// The systemd journal, with priorities and structured fields.
-    case journal
+    /// The systemd journal, with priorities and structured fields. A line that the journal
+    /// socket does not accept, for example because journald is not running or the entry does
+    /// not fit in one datagram, goes to `fallback`, the destination the daemon would use
+    /// without a journal.
+    indirect case journal(fallback: LogDestination)
     /// syslog, facility daemon.
     case syslog
 }
@@ -49,6 +51,12 @@ public final class Logger: Sendable {
         var level: LogLevel = .error
         var destination: LogDestination = .standardError(color: false)
         var logAPDUs = false
+        /// The journal socket, or the reason it could not be created. It is nil unless the
+        /// destination is the journal.
+        var journal: Result<JournalSocket, JournalSocket.Failure>?
+        /// The failure of the last journal line, nil when it was sent. A failure like the one
+        /// before is not reported again.
+        var journalFailure: JournalSocket.Failure?
     }
 
     struct RepeatCounter {
@@ -59,18 +67,36 @@ public final class Logger: Sendable {
     public static let shared = Logger()
 
     private let configuration = Locked(Configuration())
+    private let journalSocketPath: String
+    private let standardErrorFD: Int32
     private let repeats = Locked([String: RepeatCounter]())
     private let burst = 5
     private let windowMilliseconds: Int64 = 10_000
 
+    /// Creates a logger. The daemon uses `shared`, and tests pass their own journal socket
+    /// and standard error descriptor.
+    init(journalSocketPath: String = JournalSocket.defaultPath, standardErrorFD: Int32 = 2) {
+        self.journalSocketPath = journalSocketPath
+        self.standardErrorFD = standardErrorFD
+    }
+
     public func configure(level: LogLevel, destination: LogDestination, logAPDUs: Bool) {
+        var journal: Result<JournalSocket, JournalSocket.Failure>?
+        if case .journal = destination {
+            journal = Result { () throws(JournalSocket.Failure) in try JournalSocket(path: journalSocketPath) }
+        }
         configuration.withLock {
             $0.level = level
             $0.destination = destination
             $0.logAPDUs = logAPDUs
+            $0.journal = journal
+            $0.journalFailure = nil
         }
-        if destination == .syslog {
+        if destination == .syslog || destination == .journal(fallback: .syslog) {
             openlog("pcscd", LOG_PID, LOG_DAEMON)
+        }
+        if case .failure(let failure) = journal {
+            reportJournalFailure(failure)
         }
     }
 
@@ -122,11 +148,15 @@ public final class Logger: Sendable {
 
     private func write(_ level: LogLevel, _ text: String) {
         let destination = configuration.withLock { $0.destination }
+        write(level, text, to: destination)
+    }
+
+    private func write(_ level: LogLevel, _ text: String, to destination: LogDestination) {
         switch destination {
         case .standardError(let color):
             writeStandardError(level, text, color: color)
-        case .journal:
-            writeJournal(level, text)
+        case .journal(let fallback):
+            writeJournal(level, text, fallback: fallback)
         case .syslog:
             withVaList([]) { arguments in
                 text.withCString { vsyslog(level.syslogPriority, $0, arguments) }
@@ -153,21 +183,49 @@ public final class Logger: Sendable {
             line = code + line.dropLast() + "\u{1B}[0m\n"
         }
         let bytes = Array(line.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.write(standardErrorFD, $0.baseAddress, $0.count) }
     }
 
-    private func writeJournal(_ level: LogLevel, _ text: String) {
-        let fields = ["MESSAGE=\(text)", "PRIORITY=\(level.syslogPriority)", "SYSLOG_IDENTIFIER=pcscd"]
-        var buffer: [UInt8] = []
-        var ranges: [(start: Int, length: Int)] = []
-        for field in fields {
-            ranges.append((buffer.count, field.utf8.count))
-            buffer.append(contentsOf: field.utf8)
+    /// Sends the line to the journal, or writes it to `fallback` when that fails. The failure
+    /// is reported on `fallback` too, unless the line before failed the same way.
+    private func writeJournal(_ level: LogLevel, _ text: String, fallback: LogDestination) {
+        let fields = [
+            JournalField(.message, text),
+            JournalField(.priority, String(level.syslogPriority)),
+            JournalField(.syslogIdentifier, "pcscd"),
+        ]
+        guard let journal = configuration.withLock({ $0.journal }) else {
+            write(level, text, to: fallback)
+            return
         }
-        buffer.withUnsafeMutableBytes { raw in
-            var vectors = ranges.map { iovec(iov_base: raw.baseAddress! + $0.start, iov_len: $0.length) }
-            _ = sd_journal_sendv(&vectors, Int32(vectors.count))
+        do throws(JournalSocket.Failure) {
+            try journal.get().send(fields)
+            configuration.withLock { $0.journalFailure = nil }
+        } catch {
+            reportJournalFailure(error)
+            write(level, text, to: fallback)
         }
+    }
+
+    /// Writes a line about a journal failure to the fallback destination, unless the line
+    /// before failed the same way.
+    private func reportJournalFailure(_ failure: JournalSocket.Failure) {
+        let (isRepeat, destination) = configuration.withLock { state in
+            let isRepeat = state.journalFailure == failure
+            state.journalFailure = failure
+            return (isRepeat, state.destination)
+        }
+        guard !isRepeat, case .journal(let fallback) = destination else { return }
+        let fallbackName = switch fallback {
+        case .standardError: "standard error"
+        case .syslog: "syslog"
+        case .journal: "the journal"
+        }
+        write(
+            .error,
+            "Cannot send log lines to the journal at \(journalSocketPath): \(failure); "
+                + "writing the lines it does not accept to \(fallbackName)",
+            to: fallback)
     }
 }
 
