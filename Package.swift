@@ -56,7 +56,7 @@ let package = Package(
         // Client library: contexts, card handles and calls, in typed Swift.
         .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes", "Threading"]),
         // C export layer of libpcsclite.so.1. Sources/PCSCLiteLinkage contains its version
-        // script and the C library module of the Embedded Swift build.
+        // script.
         .target(name: "PCSCLite", dependencies: ["CPCSC", "PCSCClient", "PCSCTypes"]),
 
         // USB access: the device protocol and its libusb implementation.

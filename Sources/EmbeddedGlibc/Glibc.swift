@@ -1,5 +1,5 @@
-// The part of Swift's Glibc overlay that the client library uses, for the Embedded Swift
-// build of libpcsclite.so.1, which has no Glibc module of its own.
+// The part of Swift's Glibc overlay that the client library and the daemon use, for their
+// Embedded Swift builds, which have no Glibc module of their own.
 @_exported import CGlibc
 
 /// The calling thread's `errno` (a macro in C, so not imported).

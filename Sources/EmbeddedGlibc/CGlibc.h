@@ -1,6 +1,6 @@
 /*
- * The C library interfaces that the client library uses: the Embedded Swift build imports
- * them through this header instead of Swift's Glibc module.
+ * The C library interfaces that the client library and the daemon use. Their Embedded
+ * Swift builds import them through this header instead of Swift's Glibc module.
  */
 #ifndef CGLIBC_H
 #define CGLIBC_H
