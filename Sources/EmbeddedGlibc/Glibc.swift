@@ -17,3 +17,24 @@ public func fcntl(_ fd: Int32, _ command: Int32) -> Int32 {
 public func fcntl(_ fd: Int32, _ command: Int32, _ value: Int32) -> Int32 {
     cglibc_fcntl_int(fd, command, value)
 }
+
+/// `open` without a mode, for flags that create no file.
+public func open(_ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
+    cglibc_open(path, flags, 0)
+}
+
+/// `open` with the mode of a file that `O_CREAT` may create.
+public func open(_ path: UnsafePointer<CChar>, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    cglibc_open(path, flags, mode)
+}
+
+// The file type bits of `stat.st_mode`, typed as `mode_t` as in Swift's Glibc overlay. The
+// C macros are imported as Int32, and these declarations shadow them.
+public let S_IFMT = mode_t(CGlibc.S_IFMT)
+public let S_IFDIR = mode_t(CGlibc.S_IFDIR)
+public let S_IFSOCK = mode_t(CGlibc.S_IFSOCK)
+
+/// The `signal` handler that ignores the signal (a cast of 1 in C, so not imported).
+public var SIG_IGN: __sighandler_t {
+    unsafeBitCast(1, to: __sighandler_t.self)
+}

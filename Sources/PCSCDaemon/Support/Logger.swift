@@ -1,3 +1,4 @@
+import CPosix
 import CSystemd
 import Glibc
 import Threading
@@ -128,9 +129,7 @@ public final class Logger: Sendable {
         case .journal:
             writeJournal(level, text)
         case .syslog:
-            withVaList([]) { arguments in
-                text.withCString { vsyslog(level.syslogPriority, $0, arguments) }
-            }
+            text.withCString { cposix_syslog(level.syslogPriority, $0) }
         }
     }
 
