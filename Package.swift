@@ -7,10 +7,10 @@ import PackageDescription
 // because gold keeps the symbols the version script hides as LOCAL entries in .dynsym,
 // and lld leaves only the exported ones.
 //
-// libpcsclite.so.1 is not built here: scripts/build-libpcsclite.sh (run by `make`)
-// compiles PCSCTypes, PCSCWire, Threading, PCSCClient and PCSCLite with Embedded Swift, so
-// the library carries no Swift runtime. SwiftPM compiles the same sources as normal Swift
-// for the unit tests and the daemon.
+// libpcsclite.so.1 and the installed pcscd are not built here. scripts/build-libpcsclite.sh
+// and scripts/build-pcscd.sh (run by `make`) compile them with Embedded Swift, so they
+// carry no Swift runtime. SwiftPM compiles the same sources as normal Swift for the unit
+// tests and for the `pcscd` product below, which nothing installs.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "pcscd",
             dependencies: ["PCSCDaemon"],
-            exclude: ["hot-functions.order"],
+            exclude: ["hot-functions.order", "EmbeddedMain.swift"],
             // lld with packed relative relocations and unused sections dropped, so ld.so does
             // less work at every start. libstdc++ is linked statically, through the linker
             // scripts found first on the search path, which saves its 0.9 MiB of RSS. The
