@@ -84,24 +84,13 @@ let package = Package(
                 "PCSCTypes", "PCSCWire", "Threading", "CCID", "USBTransport", "VirtualReader", "CSystemd", "CPosix",
             ]
         ),
+        // The normal Swift build of the daemon. The installed pcscd comes from
+        // scripts/build-pcscd.sh, which compiles EmbeddedMain.swift in place of main.swift
+        // and links with the function order in hot-functions.order.
         .executableTarget(
             name: "pcscd",
             dependencies: ["PCSCDaemon"],
-            exclude: ["hot-functions.order", "EmbeddedMain.swift"],
-            // lld with packed relative relocations and unused sections dropped, so ld.so does
-            // less work at every start. libstdc++ is linked statically, through the linker
-            // scripts found first on the search path, which saves its 0.9 MiB of RSS. The
-            // functions a running daemon uses are placed together, so they fill fewer pages
-            // (scripts/order-pcscd-functions.sh writes the list).
-            linkerSettings: [
-                .unsafeFlags([
-                    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                    "-Xlinker", "--gc-sections",
-                    "-L", "Sources/CLibraryRuntime/static-libraries",
-                    "-Xlinker", "--symbol-ordering-file=Sources/pcscd/hot-functions.order",
-                    "-Xlinker", "--no-warn-symbol-ordering",
-                ])
-            ]
+            exclude: ["hot-functions.order", "EmbeddedMain.swift"]
         ),
         // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),
