@@ -58,6 +58,13 @@ done
 # client's internal deinitializers are not visible. EMBEDDED_LIBPCSCLITE removes the
 # export layer's `import PCSCClient`.
 compile_module PCSCClient "$root/Sources/PCSCClient"/*.swift "$root/Sources/PCSCLite"/*.swift
+
+# Embedded Swift interpolates a value whose type lacks `CustomStringConvertible` as this
+# text, where normal Swift prints the value, so a log line or message would lose it.
+if grep -l "cannot print value in embedded Swift" "$work"/*.o >&2; then
+    echo "build-libpcsclite.sh: the objects above interpolate a value whose type lacks CustomStringConvertible; add a description to that type" >&2
+    exit 1
+fi
 # The C files of CPCSC (the PCI objects, the error text buffer) go in as they are.
 mkdir -p "$work/c"
 for source in "$root/Sources/CPCSC"/*.c; do

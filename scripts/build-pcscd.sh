@@ -82,6 +82,13 @@ for module_name in PCSCTypes Threading PCSCWire USBTransport CCID VirtualCard Vi
 done
 compile_module pcscd -Osize -parse-as-library "$root/Sources/pcscd/EmbeddedMain.swift"
 
+# Embedded Swift interpolates a value whose type lacks `CustomStringConvertible` as this
+# text, where normal Swift prints the value, so a log line or message would lose it.
+if grep -l "cannot print value in embedded Swift" "$work"/*.o >&2; then
+    echo "build-pcscd.sh: the objects above interpolate a value whose type lacks CustomStringConvertible; add a description to that type" >&2
+    exit 1
+fi
+
 for source in "$root/Sources/CPosix"/*.c; do
     "$clang" -O2 -c -I "$root/Sources/CPosix/include" \
         -o "$work/c/$(basename "$source" .c).o" "$source"
