@@ -29,7 +29,7 @@ final class JoinableThread: @unchecked Sendable {
         }, start)
         if result != 0 {
             Unmanaged<ThreadStart>.fromOpaque(start).release()
-            fatalError("pthread_create failed for thread \(name): \(String(cString: strerror(result)))")
+            terminate("pthread_create failed for thread \(name): \(String(cString: strerror(result)))")
         }
     }
 
