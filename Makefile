@@ -30,17 +30,17 @@ BUILD_PACKAGES := libusb-1.0-0-dev pkg-config gcc g++
 
 all: build
 
-# libpcsclite.so.1 is built with Embedded Swift by its own script (see Package.swift).
+# libpcsclite.so.1 and pcscd are built with Embedded Swift by their own scripts (see
+# Package.swift). SwiftPM builds only the IFD handler library here.
 build: build-deps
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product ifdvirtual
-	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --static-swift-stdlib --product pcscd
 	rm -rf $(BUILD)
 	mkdir -p $(BUILD)/lib $(BUILD)/sbin
 	SWIFTC=$(SWIFTC) scripts/build-libpcsclite.sh $(BUILD)/lib/libpcsclite.so.1.0.0
+	SWIFTC=$(SWIFTC) scripts/build-pcscd.sh $(BUILD)/sbin/pcscd
 	ln -s libpcsclite.so.1.0.0 $(BUILD)/lib/libpcsclite.so.1
 	ln -s libpcsclite.so.1 $(BUILD)/lib/libpcsclite.so
 	cp $(SWIFT_BIN)/libifdvirtual.so $(BUILD)/lib/libifdvirtual.so
-	cp $(SWIFT_BIN)/pcscd $(BUILD)/sbin/pcscd
 	strip --strip-unneeded $(BUILD)/lib/libpcsclite.so.1.0.0 $(BUILD)/lib/libifdvirtual.so
 	strip --strip-debug $(BUILD)/sbin/pcscd
 

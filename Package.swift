@@ -7,10 +7,10 @@ import PackageDescription
 // because gold keeps the symbols the version script hides as LOCAL entries in .dynsym,
 // and lld leaves only the exported ones.
 //
-// libpcsclite.so.1 is not built here: scripts/build-libpcsclite.sh (run by `make`)
-// compiles PCSCTypes, PCSCWire, Threading, PCSCClient and PCSCLite with Embedded Swift, so
-// the library carries no Swift runtime. SwiftPM compiles the same sources as normal Swift
-// for the unit tests and the daemon.
+// libpcsclite.so.1 and the installed pcscd are not built here. scripts/build-libpcsclite.sh
+// and scripts/build-pcscd.sh (run by `make`) compile them with Embedded Swift, so they
+// carry no Swift runtime. SwiftPM compiles the same sources as normal Swift for the unit
+// tests and for the `pcscd` product below, which nothing installs.
 func sharedLibraryFlags(soname: String, versionScript: String) -> [LinkerSetting] {
     [
         .unsafeFlags([
@@ -55,7 +55,7 @@ let package = Package(
         // Client library: contexts, card handles and calls, in typed Swift.
         .target(name: "PCSCClient", dependencies: ["PCSCWire", "PCSCTypes", "Threading"]),
         // C export layer of libpcsclite.so.1. Sources/PCSCLiteLinkage contains its version
-        // script and the C library module of the Embedded Swift build.
+        // script.
         .target(name: "PCSCLite", dependencies: ["CPCSC", "PCSCClient", "PCSCTypes"]),
 
         // USB access: the device protocol and its libusb implementation.
@@ -83,24 +83,13 @@ let package = Package(
                 "PCSCTypes", "PCSCWire", "Threading", "CCID", "USBTransport", "VirtualReader", "CPosix",
             ]
         ),
+        // The normal Swift build of the daemon. The installed pcscd comes from
+        // scripts/build-pcscd.sh, which compiles EmbeddedMain.swift in place of main.swift
+        // and links with the function order in hot-functions.order.
         .executableTarget(
             name: "pcscd",
             dependencies: ["PCSCDaemon"],
-            exclude: ["hot-functions.order"],
-            // lld with packed relative relocations and unused sections dropped, so ld.so does
-            // less work at every start. libstdc++ is linked statically, through the linker
-            // scripts found first on the search path, which saves its 0.9 MiB of RSS. The
-            // functions a running daemon uses are placed together, so they fill fewer pages
-            // (scripts/order-pcscd-functions.sh writes the list).
-            linkerSettings: [
-                .unsafeFlags([
-                    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                    "-Xlinker", "--gc-sections",
-                    "-L", "Sources/CLibraryRuntime/static-libraries",
-                    "-Xlinker", "--symbol-ordering-file=Sources/pcscd/hot-functions.order",
-                    "-Xlinker", "--no-warn-symbol-ordering",
-                ])
-            ]
+            exclude: ["hot-functions.order", "EmbeddedMain.swift"]
         ),
         // Exercises the libusb layer; Tests/umockdev/check-libusb-swift.sh runs it.
         .executableTarget(name: "usb-probe", dependencies: ["USBTransport"]),

@@ -39,7 +39,7 @@ linkage="$root/Sources/PCSCLiteLinkage"
 # Embedded Swift needs whole-module compilation (-wmo). -O optimizes for speed, as `swift
 # build -c release` does. The -I paths find the C modules and the modules built before.
 flags="-enable-experimental-feature Embedded -D EMBEDDED_LIBPCSCLITE -target x86_64-unknown-linux-gnu -wmo -O
-    -parse-as-library -I $work -I $linkage/EmbeddedGlibc -I $root/Sources/CPCSC/include"
+    -parse-as-library -I $work -I $root/Sources/EmbeddedGlibc -I $root/Sources/CPCSC/include"
 
 compile_module() {
     module_name=$1
@@ -49,7 +49,7 @@ compile_module() {
         -emit-module-path "$work/$module_name.swiftmodule" -c -o "$work/$module_name.o" "$@"
 }
 
-compile_module Glibc "$linkage/EmbeddedGlibc/Glibc.swift"
+compile_module Glibc "$root/Sources/EmbeddedGlibc/Glibc.swift"
 for module_name in PCSCTypes Threading PCSCWire; do
     compile_module "$module_name" "$root/Sources/$module_name"/*.swift
 done
@@ -58,6 +58,13 @@ done
 # client's internal deinitializers are not visible. EMBEDDED_LIBPCSCLITE removes the
 # export layer's `import PCSCClient`.
 compile_module PCSCClient "$root/Sources/PCSCClient"/*.swift "$root/Sources/PCSCLite"/*.swift
+
+# Embedded Swift interpolates a value whose type lacks `CustomStringConvertible` as this
+# text, where normal Swift prints the value, so a log line or message would lose it.
+if grep -l "cannot print value in embedded Swift" "$work"/*.o >&2; then
+    echo "build-libpcsclite.sh: the objects above interpolate a value whose type lacks CustomStringConvertible; add a description to that type" >&2
+    exit 1
+fi
 # The C files of CPCSC (the PCI objects, the error text buffer) go in as they are.
 mkdir -p "$work/c"
 for source in "$root/Sources/CPCSC"/*.c; do

@@ -1,4 +1,5 @@
 import PCSCTypes
+import USBTransport
 
 extension CCIDReader {
     /// Returns the value of an `SCardGetAttrib` attribute, or nil when the reader does not

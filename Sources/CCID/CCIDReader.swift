@@ -270,7 +270,8 @@ extension CCIDReader {
             } catch .deviceGone {
                 throw .deviceGone
             } catch {
-                warn("\(step) at open failed: \(error)")
+                let messageType = CCIDCommand(step, slot: 0, sequence: 0).messageType
+                warn("\(messageType) at open failed: \(error)")
             }
         }
     }

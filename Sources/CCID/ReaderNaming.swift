@@ -45,7 +45,8 @@ public struct ReaderNaming: Sendable {
 
         if includesSerialNumber, let serial = serialNumber, !serial.isEmpty {
             let alreadyShown =
-                skipsSerialNumberInInterfaceName && includesInterfaceName && interfaceText.contains(serial)
+                skipsSerialNumberInInterfaceName && includesInterfaceName
+                && Self.contains(interfaceText, serial)
             if !alreadyShown {
                 name += " (" + serial + ")"
             }
@@ -71,6 +72,18 @@ public struct ReaderNaming: Sendable {
 
     static func printableASCII(_ text: String) -> String {
         String(decoding: text.utf8.map { (0x20...0x7E).contains($0) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
+    }
+
+    /// Returns whether the UTF-8 bytes of `part` occur in those of `text`. `String.contains(String)`
+    /// comes from _StringProcessing, which Embedded Swift does not have. For ASCII `text`,
+    /// such as the interface text, a byte match is also a `Character` match.
+    static func contains(_ text: String, _ part: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let partBytes = Array(part.utf8)
+        guard partBytes.count <= bytes.count else { return false }
+        return (0...(bytes.count - partBytes.count)).contains { start in
+            bytes[start..<(start + partBytes.count)].elementsEqual(partBytes)
+        }
     }
 
     /// Cuts `text` to at most `limit` UTF-8 bytes without splitting a character.

@@ -13,18 +13,30 @@ public struct T1Block: Sendable, Hashable, CustomStringConvertible {
         case supervisory(SupervisoryType, isResponse: Bool)
     }
 
+    // The two field enums name their cases for `description`, because Embedded Swift
+    // interpolates a value without `CustomStringConvertible` as "(cannot print value in
+    // embedded Swift)".
+
     /// The error field of an R-block.
-    public enum ReceiveReadyError: UInt8, Sendable, Hashable {
+    public enum ReceiveReadyError: UInt8, Sendable, Hashable, CustomStringConvertible {
         /// Acknowledgement without error.
         case none = 0
         /// EDC or parity error.
         case checksum = 1
         /// Any other error.
         case other = 2
+
+        public var description: String {
+            switch self {
+            case .none: "none"
+            case .checksum: "checksum"
+            case .other: "other"
+            }
+        }
     }
 
     /// The type of an S-block.
-    public enum SupervisoryType: UInt8, Sendable, Hashable {
+    public enum SupervisoryType: UInt8, Sendable, Hashable, CustomStringConvertible {
         /// Resynchronisation.
         case resynch = 0
         /// Information field size change; one INF byte.
@@ -33,6 +45,15 @@ public struct T1Block: Sendable, Hashable, CustomStringConvertible {
         case abort = 2
         /// Waiting time extension; one INF byte, the BWT multiplier.
         case wtx = 3
+
+        public var description: String {
+            switch self {
+            case .resynch: "resynch"
+            case .ifs: "ifs"
+            case .abort: "abort"
+            case .wtx: "wtx"
+            }
+        }
     }
 
     /// Node address byte.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 
 int cposix_peer_credentials(int fd, pid_t *pid, uid_t *uid)
 {
@@ -52,4 +53,9 @@ void cposix_release_unused_stack(void)
             madvise((void *)low, high - low, MADV_DONTNEED);
     }
     pthread_attr_destroy(&attributes);
+}
+
+void cposix_syslog(int priority, const char *message)
+{
+    syslog(priority, "%s", message);
 }

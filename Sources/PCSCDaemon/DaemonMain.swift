@@ -77,8 +77,13 @@ public enum DaemonMain {
             return 1
         }
         let listener: ListeningSocket
-        do {
-            listener = try ListeningSocket.inherited(path: path) ?? ListeningSocket.create(path: path)
+        do throws(ListenError) {
+            // No `??` here: its autoclosure throws an untyped error, which Embedded Swift lacks.
+            if let inherited = try ListeningSocket.inherited(path: path) {
+                listener = inherited
+            } else {
+                listener = try ListeningSocket.create(path: path)
+            }
         } catch {
             log.critical("Cannot listen: \(error)")
             writeStandardErrorIfDetached(options, "pcscd: cannot listen: \(error)\n")

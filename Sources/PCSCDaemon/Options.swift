@@ -202,11 +202,11 @@ extension DaemonOptions {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let invalid = OptionError(
             message: "invalid value '\(text)' for \(option); give seconds from 0.001 to 86400, for example 60 or 0.5")
-        guard let whole = Int(parts[0]), whole >= 0, parts[0].allSatisfy(\.isNumber) else { throw invalid }
+        guard let whole = Int(parts[0]), whole >= 0, parts[0].allSatisfy({ $0.isNumber }) else { throw invalid }
         var fraction = 0
         if parts.count == 2 {
             let digits = parts[1]
-            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(\.isNumber), let value = Int(digits) else {
+            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0.isNumber }), let value = Int(digits) else {
                 throw invalid
             }
             fraction = value * [100, 10, 1][digits.count - 1]

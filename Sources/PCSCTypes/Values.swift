@@ -136,3 +136,27 @@ public enum PCSCLimits {
     /// `INFINITE` timeout for `SCardGetStatusChange`.
     public static let infiniteTimeout: UInt32 = 0xFFFF_FFFF
 }
+
+// Embedded Swift interpolates a value without `CustomStringConvertible` as "(cannot print
+// value in embedded Swift)", so the enums that log lines show name their cases themselves,
+// as normal Swift's reflection does.
+extension ShareMode: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .exclusive: "exclusive"
+        case .shared: "shared"
+        case .direct: "direct"
+        }
+    }
+}
+
+extension Disposition: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .leave: "leave"
+        case .reset: "reset"
+        case .unpower: "unpower"
+        case .eject: "eject"
+        }
+    }
+}

@@ -65,6 +65,36 @@ public enum Command: UInt32, Sendable, CaseIterable {
     }
 }
 
+// Embedded Swift interpolates a value without `CustomStringConvertible` as "(cannot print
+// value in embedded Swift)", so log lines and errors get the case name from here, as normal
+// Swift's reflection gives it.
+extension Command: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .establishContext: "establishContext"
+        case .releaseContext: "releaseContext"
+        case .connect: "connect"
+        case .reconnect: "reconnect"
+        case .disconnect: "disconnect"
+        case .beginTransaction: "beginTransaction"
+        case .endTransaction: "endTransaction"
+        case .transmit: "transmit"
+        case .control: "control"
+        case .status: "status"
+        case .cancel: "cancel"
+        case .getAttrib: "getAttrib"
+        case .setAttrib: "setAttrib"
+        case .version: "version"
+        case .getReadersState: "getReadersState"
+        case .waitReaderStateChange: "waitReaderStateChange"
+        case .stopWaitingReaderStateChange: "stopWaitingReaderStateChange"
+        case .getReaderEvents: "getReaderEvents"
+        case .getReadersStateSize: "getReadersStateSize"
+        case .getReadersStateArray: "getReadersStateArray"
+        }
+    }
+}
+
 /// The 8-byte header in front of every request. Replies have no header.
 public struct RequestHeader: WireMessage {
     public static let size = 8

@@ -1,31 +1,35 @@
 import CPosix
 import Glibc
 
+/// The closure and name of a new thread, passed as `pthread_create`'s argument. The class
+/// is declared at file level because Embedded Swift cannot specialize a class declared
+/// inside a function when it compiles another module that inlines that function.
+private final class ThreadStart {
+    let body: @Sendable () -> Void
+    let name: String
+
+    init(body: @escaping @Sendable () -> Void, name: String) {
+        self.body = body
+        self.name = name
+    }
+}
+
 /// A POSIX thread that runs one closure and can be joined.
 final class JoinableThread: @unchecked Sendable {
     private var thread = pthread_t()
 
     /// Starts a thread running `body`. Fails only when the system cannot create threads.
     init(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Start {
-            let body: @Sendable () -> Void
-            let name: String
-            init(body: @escaping @Sendable () -> Void, name: String) {
-                self.body = body
-                self.name = name
-            }
-        }
-
-        let start = Unmanaged.passRetained(Start(body: body, name: name)).toOpaque()
+        let start = Unmanaged.passRetained(ThreadStart(body: body, name: name)).toOpaque()
         let result = pthread_create(&thread, nil, { argument in
-            let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
+            let start = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
             cposix_set_thread_name(start.name)
             start.body()
             return nil
         }, start)
         if result != 0 {
-            Unmanaged<Start>.fromOpaque(start).release()
-            fatalError("pthread_create failed for thread \(name): \(String(cString: strerror(result)))")
+            Unmanaged<ThreadStart>.fromOpaque(start).release()
+            terminate("pthread_create failed for thread \(name): \(String(cString: strerror(result)))")
         }
     }
 

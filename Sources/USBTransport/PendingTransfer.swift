@@ -22,7 +22,7 @@ final class PendingTransfer: @unchecked Sendable {
         capacity: Int, timeoutMilliseconds: UInt32
     ) {
         guard let transfer = libusb_alloc_transfer(0) else {
-            fatalError("libusb_alloc_transfer failed: out of memory")
+            terminate("libusb_alloc_transfer failed: out of memory")
         }
         self.transfer = transfer
         self.capacity = max(capacity, 0)

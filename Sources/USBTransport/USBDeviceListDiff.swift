@@ -8,7 +8,7 @@ public struct USBDeviceListDiff: Sendable {
 
     /// Starts from `devices`, which count as known (not as arrivals).
     public init(known devices: [USBDeviceCandidate] = []) {
-        known = Set(devices.map(\.key))
+        known = Set(devices.map { $0.key })
     }
 
     /// Records `current` as the new list and returns what changed: arrivals in the order
@@ -16,7 +16,7 @@ public struct USBDeviceListDiff: Sendable {
     public mutating func update(
         with current: [USBDeviceCandidate]
     ) -> (arrived: [USBDeviceCandidate], removed: [USBDeviceKey]) {
-        let currentKeys = Set(current.map(\.key))
+        let currentKeys = Set(current.map { $0.key })
         let arrived = current.filter { !known.contains($0.key) }
         let removed = known.subtracting(currentKeys).sorted { left, right in
             (left.portName, left.deviceAddress) < (right.portName, right.deviceAddress)

@@ -189,7 +189,7 @@ public struct AttachOptions: Hashable, Sendable {
             default: throw ControlProtocolError("invalid value in '\(token)': expected interrupt=yes or interrupt=no")
             }
         } else {
-            let modes = VirtualReaderMode.allCases.map(\.rawValue).joined(separator: ", ")
+            let modes = VirtualReaderMode.allCases.map { $0.rawValue }.joined(separator: ", ")
             throw ControlProtocolError(
                 "unknown attach option '\(token)': expected a mode (\(modes)), slots=N or interrupt=yes|no")
         }
@@ -211,8 +211,8 @@ public enum ControlReply: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .ok: "ok"
         case .attached(let reader): "ok \(reader)"
-        case .listing(let slots): (["ok"] + slots.map(\.description)).joined(separator: " ")
-        case .error(let message): "error " + message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        case .listing(let slots): (["ok"] + slots.map { $0.description }).joined(separator: " ")
+        case .error(let message): "error " + message.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
         }
     }
 
@@ -293,7 +293,7 @@ private enum FaultName: String, CaseIterable {
     case goneMidTransfer = "gone-mid-transfer"
     case clear
 
-    static let allNames = allCases.map(\.rawValue).joined(separator: ", ")
+    static let allNames = allCases.map { $0.rawValue }.joined(separator: ", ")
 
     var takesCount: Bool { self != .goneMidTransfer && self != .clear }
 
@@ -312,7 +312,7 @@ struct ControlTokens {
     private var tokens: [Substring]
 
     init(_ line: String) {
-        tokens = line.split(whereSeparator: \.isWhitespace)
+        tokens = line.split(whereSeparator: { $0.isWhitespace })
     }
 
     mutating func next() -> String? {

@@ -67,7 +67,7 @@ public final class VirtualCCIDDevice: USBDevice {
 
     /// The state of every slot, indexed by slot number.
     public var slotStates: [VirtualSlotState] {
-        state.withLock { state in state.slots.map(\.state) }
+        state.withLock { state in state.slots.map { $0.state } }
     }
 
     private func change(_ body: (inout VirtualDeviceState) throws(VirtualReaderError) -> Void) throws(VirtualReaderError) {

@@ -27,4 +27,7 @@ void cposix_release_unused_stack(void);
 /* Names the calling thread (at most 15 bytes are kept), for ps and debuggers. */
 void cposix_set_thread_name(const char *name);
 
+/* Logs `message` as it is with syslog(3), so a '%' in it is no format directive. */
+void cposix_syslog(int priority, const char *message);
+
 #endif

@@ -56,7 +56,7 @@ final class ReaderRegistry: Sendable {
                 if index == state.slots.count { state.slots.append(slot) } else { state.slots[index] = slot }
                 created.append(slot)
             }
-            state.devices[ObjectIdentifier(device)] = DeviceEntry(device: device, slots: created, deviceNumber: number)
+            state.devices[device.objectIdentifier] = DeviceEntry(device: device, slots: created, deviceNumber: number)
             state.capacity = max(state.capacity, state.slots.count)
             return created
         }
@@ -76,7 +76,7 @@ final class ReaderRegistry: Sendable {
     /// Removes a device's readers. Their handles stay as orphans until disconnected.
     func remove(_ device: any ReaderDevice) {
         let removed = state.withLock { state -> [ReaderSlot] in
-            guard let entry = state.devices.removeValue(forKey: ObjectIdentifier(device)) else { return [] }
+            guard let entry = state.devices.removeValue(forKey: device.objectIdentifier) else { return [] }
             for slot in entry.slots {
                 state.slots[slot.index] = nil
             }
@@ -93,11 +93,11 @@ final class ReaderRegistry: Sendable {
     }
 
     var devices: [any ReaderDevice] {
-        state.withLock { $0.devices.values.map(\.device) }
+        state.withLock { $0.devices.values.map { $0.device } }
     }
 
     func slots(of device: any ReaderDevice) -> [ReaderSlot] {
-        state.withLock { $0.devices[ObjectIdentifier(device)]?.slots ?? [] }
+        state.withLock { $0.devices[device.objectIdentifier]?.slots ?? [] }
     }
 
     /// Finds a reader by its exact name.
@@ -133,7 +133,7 @@ final class ReaderRegistry: Sendable {
     }
 
     private static func freeDeviceNumber(for device: any ReaderDevice, in state: State) -> Int {
-        let used = Set(state.devices.values.filter { $0.device.driverName == device.driverName }.map(\.deviceNumber))
+        let used = Set(state.devices.values.filter { $0.device.driverName == device.driverName }.map { $0.deviceNumber })
         var number = 0
         while used.contains(number) { number += 1 }
         return number

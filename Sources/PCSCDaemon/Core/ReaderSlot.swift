@@ -276,7 +276,7 @@ final class ReaderSlot: Sendable {
         }
         io.withLock { _ in
             if disposition == .reset || disposition == .unpower {
-                do {
+                do throws(PCSCError) {
                     try cycleCard(disposition, leaveUnpowered: true)
                 } catch {
                     log.error("Reader \(name): \(disposition) at disconnect failed: \(error)")

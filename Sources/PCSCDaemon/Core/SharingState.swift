@@ -172,6 +172,6 @@ struct SharingState: Sendable, Equatable {
 
     /// Handles belonging to `connection`.
     func cards(of connection: ConnectionID) -> [UInt32] {
-        handles.filter { $0.value.connection == connection }.map(\.key)
+        handles.filter { $0.value.connection == connection }.map { $0.key }
     }
 }

@@ -35,7 +35,7 @@ enum ReaderConfiguration {
             for line in text.split(separator: "\n") {
                 let entry = line.drop(while: { $0 == " " || $0 == "\t" })
                 guard entry.hasPrefix("FRIENDLYNAME") else { continue }
-                let name = entry.dropFirst("FRIENDLYNAME".count).trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+                let name = entry.dropFirst("FRIENDLYNAME".count).drop(while: { $0 == " " || $0 == "\t" })
                 readers.append(String(name))
             }
         }

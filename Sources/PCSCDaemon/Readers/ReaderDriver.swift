@@ -80,3 +80,10 @@ protocol ReaderDevice: AnyObject, Sendable {
     func waitForChange(timeoutMilliseconds: Int) throws(DriverError) -> [Int]
     func close()
 }
+
+extension ReaderDevice {
+    /// The device's object identity. Embedded Swift's `ObjectIdentifier` accepts only a
+    /// class type, not an `any ReaderDevice`, so the identity is taken here, where `Self`
+    /// is the class.
+    var objectIdentifier: ObjectIdentifier { ObjectIdentifier(self) }
+}

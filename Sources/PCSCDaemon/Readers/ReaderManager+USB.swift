@@ -1,5 +1,6 @@
 import CCID
 import PCSCTypes
+import Threading
 import USBTransport
 
 /// USB readers: libusb hotplug events (or polling), plus a full rescan on SIGUSR1
@@ -33,7 +34,7 @@ extension ReaderManager {
             log.error("USB enumeration failed: \(error)")
             return
         }
-        let present = Set(candidates.map(\.key))
+        let present = Set(candidates.map { $0.key })
         let known = state.withLock { Array($0.usbDevices.keys) }
         for key in known where !present.contains(key) {
             removeUSBDevice(key)

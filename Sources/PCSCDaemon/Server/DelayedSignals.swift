@@ -40,7 +40,7 @@ final class DelayedSignals: Sendable {
             let (due, next) = pending.withLock { pending -> ([Entry], Int64?) in
                 let due = pending.values.filter { $0.due <= now }
                 for entry in due { pending.removeValue(forKey: entry.connection.id) }
-                return (due, pending.values.map(\.due).min())
+                return (due, pending.values.map { $0.due }.min())
             }
             for entry in due {
                 entry.connection.flushHeldSignal()

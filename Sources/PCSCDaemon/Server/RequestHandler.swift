@@ -1,6 +1,7 @@
 import Glibc
 import PCSCTypes
 import PCSCWire
+import Threading
 
 /// A malformed request, for which the connection is closed without a reply as pcscd does.
 enum ProtocolViolation: Error, CustomStringConvertible {
@@ -26,6 +27,13 @@ enum ProtocolViolation: Error, CustomStringConvertible {
     }
 }
 
+/// The reason a connection's request loop ends: its socket failed or closed, or the client
+/// broke the protocol.
+enum RequestError: Error {
+    case socket(SocketError)
+    case protocolViolation(ProtocolViolation)
+}
+
 /// Serves one client connection: reads requests, checks them, and replies to them.
 struct RequestHandler {
     let daemon: Daemon
@@ -46,32 +54,31 @@ struct RequestHandler {
     func run() {
         defer { cleanUp() }
         while true {
-            do {
-                let header = RequestHeader(decoding: try reader.read(RequestHeader.size))
+            do throws(RequestError) {
+                let header = RequestHeader(decoding: try read(RequestHeader.size))
                 try handle(header)
-            } catch let error as SocketError {
-                if error != .closed && error != .reset {
-                    log.debug("\(connection.label): \(error)")
-                }
-                return
-            } catch let violation as ProtocolViolation {
-                log.error("\(connection.label): \(violation); closing the connection")
-                return
             } catch {
-                log.error("\(connection.label): \(error); closing the connection")
+                switch error {
+                case .socket(let socketError):
+                    if socketError != .closed && socketError != .reset {
+                        log.debug("\(connection.label): \(socketError)")
+                    }
+                case .protocolViolation(let violation):
+                    log.error("\(connection.label): \(violation); closing the connection")
+                }
                 return
             }
         }
     }
 
-    private func handle(_ header: RequestHeader) throws {
+    private func handle(_ header: RequestHeader) throws(RequestError) {
         guard let command = Command(rawValue: header.command) else {
-            throw ProtocolViolation.unknownCommand(header.command)
+            throw .protocolViolation(.unknownCommand(header.command))
         }
         guard header.size == UInt32(command.bodySize) || command.bodySize == 0 else {
-            throw ProtocolViolation.wrongSize(command: command, size: header.size)
+            throw .protocolViolation(.wrongSize(command: command, size: header.size))
         }
-        let body = try reader.read(command.bodySize)
+        let body = try read(command.bodySize)
 
         connection.beginCommand()
         var releasesHold = command != .getReadersStateSize && command != .waitReaderStateChange
@@ -95,15 +102,33 @@ struct RequestHandler {
         case .getReadersState: try sendFixedReaderArray()
         case .waitReaderStateChange: releasesHold = try waitForChange()
         case .stopWaitingReaderStateChange: try stopWaiting()
-        case .getReaderEvents: try connection.reply(ReaderEventsMessage(readerEvents: daemon.registry.readerEvents).encoded)
+        case .getReaderEvents: try send(ReaderEventsMessage(readerEvents: daemon.registry.readerEvents).encoded)
         case .getReadersStateSize: try sendReaderArraySize()
         case .getReadersStateArray: try sendReaderArray()
         }
     }
 
+    /// Reads `count` bytes of the request.
+    private func read(_ count: Int) throws(RequestError) -> [UInt8] {
+        do {
+            return try reader.read(count)
+        } catch {
+            throw .socket(error)
+        }
+    }
+
+    /// Sends a reply to the client.
+    private func send(_ bytes: [UInt8]) throws(RequestError) {
+        do {
+            try connection.reply(bytes)
+        } catch {
+            throw .socket(error)
+        }
+    }
+
     // MARK: Version and contexts
 
-    private func version(_ request: VersionMessage) throws {
+    private func version(_ request: VersionMessage) throws(RequestError) {
         let offered = request.version
         var reply = VersionMessage(version: .v4_6)
         if offered.major == 4 && (4...6).contains(offered.minor) {
@@ -113,10 +138,10 @@ struct RequestHandler {
             reply.rv = PCSCError.serviceStopped.rawValue
             log.error("\(connection.label): unsupported protocol version \(offered); this daemon speaks 4:4, 4:5 and 4:6")
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func establish(_ request: EstablishContextMessage) throws {
+    private func establish(_ request: EstablishContextMessage) throws(RequestError) {
         var reply = request
         reply.context = 0
         if Scope(rawValue: request.scope) == nil {
@@ -133,10 +158,10 @@ struct RequestHandler {
             reply.rv = 0
             log.debug("\(connection.label): context \(context) established")
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func release(_ request: ReleaseContextMessage) throws {
+    private func release(_ request: ReleaseContextMessage) throws(RequestError) {
         var reply = request
         let owned = connection.session.withLock { $0.context != 0 && $0.context == request.context }
         if owned {
@@ -147,10 +172,10 @@ struct RequestHandler {
         } else {
             reply.rv = PCSCError.invalidValue.rawValue
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func cancel(_ request: CancelMessage) throws {
+    private func cancel(_ request: CancelMessage) throws(RequestError) {
         var reply = request
         if let target = daemon.connection(forContext: request.context) {
             if daemon.notifier.cancel(target) {
@@ -160,34 +185,34 @@ struct RequestHandler {
         } else {
             reply.rv = PCSCError.invalidHandle.rawValue
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
     // MARK: Card handles
 
     /// Checks that the request's card handle belongs to this connection. A foreign or
     /// unknown handle gets `SCARD_E_INVALID_HANDLE` (pcscd closes the connection instead).
-    private func ownedCard(_ card: UInt32, for command: Command) throws -> PCSCError? {
+    private func ownedCard(_ card: UInt32, for command: Command) throws(RequestError) -> PCSCError? {
         let (context, owned, strikes) = connection.session.withLock { session in
             let owned = session.cards.contains(card)
             if !owned { session.foreignHandleRequests += 1 }
             return (session.context, owned, session.foreignHandleRequests)
         }
-        if context == 0 { throw ProtocolViolation.noContext(command: command) }
+        if context == 0 { throw .protocolViolation(.noContext(command: command)) }
         if owned { return nil }
         log.error("\(connection.label): \(command) with card handle \(card), which this connection does not own")
-        if strikes > Self.maxForeignHandleRequests { throw ProtocolViolation.foreignHandles }
+        if strikes > Self.maxForeignHandleRequests { throw .protocolViolation(.foreignHandles) }
         return .invalidHandle
     }
 
     /// Returns the reader of an owned card, or the error to report.
-    private func slot(forOwnedCard card: UInt32, command: Command) throws -> Result<ReaderSlot, PCSCError> {
+    private func slot(forOwnedCard card: UInt32, command: Command) throws(RequestError) -> Result<ReaderSlot, PCSCError> {
         if let error = try ownedCard(card, for: command) { return .failure(error) }
         guard let slot = daemon.registry.slot(forCard: card) else { return .failure(.readerUnavailable) }
         return .success(slot)
     }
 
-    private func connect(_ request: ConnectMessage) throws {
+    private func connect(_ request: ConnectMessage) throws(RequestError) {
         var reply = request
         reply.card = 0
         reply.activeProtocol = 0
@@ -203,7 +228,7 @@ struct RequestHandler {
                 logSharingViolation(on: slot, operation: "SCardConnect")
             }
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
     /// Names who holds the card, so a user can tell which program blocks theirs.
@@ -246,7 +271,7 @@ struct RequestHandler {
         }
     }
 
-    private func reconnect(_ request: ReconnectMessage) throws {
+    private func reconnect(_ request: ReconnectMessage) throws(RequestError) {
         var reply = request
         reply.activeProtocol = 0
         // The handle check comes first and may close the connection, as for other commands.
@@ -257,7 +282,7 @@ struct RequestHandler {
         } catch {
             reply.rv = error.rawValue
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
     private func reconnectCard(
@@ -275,7 +300,7 @@ struct RequestHandler {
         return try slot.reconnect(card: request.card, mode: mode, preferred: preferred, initialization: initialization)
     }
 
-    private func disconnect(_ request: DisconnectMessage) throws {
+    private func disconnect(_ request: DisconnectMessage) throws(RequestError) {
         var reply = request
         if let error = try ownedCard(request.card, for: .disconnect) {
             reply.rv = error.rawValue
@@ -288,7 +313,7 @@ struct RequestHandler {
         } else {
             reply.rv = PCSCError.invalidValue.rawValue
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
     private func forget(card: UInt32) {
@@ -297,7 +322,7 @@ struct RequestHandler {
         connection.session.withLock { _ = $0.cards.remove(card) }
     }
 
-    private func beginTransaction(_ request: CardMessage) throws {
+    private func beginTransaction(_ request: CardMessage) throws(RequestError) {
         var reply = request
         let lookup = try slot(forOwnedCard: request.card, command: .beginTransaction)
         reply.rv = result(of: lookup) { slot throws(PCSCError) in
@@ -306,10 +331,10 @@ struct RequestHandler {
         if reply.rv == PCSCError.sharingViolation.rawValue, case .success(let slot) = lookup {
             logSharingViolation(on: slot, operation: "SCardBeginTransaction")
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func endTransaction(_ request: EndTransactionMessage) throws {
+    private func endTransaction(_ request: EndTransactionMessage) throws(RequestError) {
         var reply = request
         let lookup = try slot(forOwnedCard: request.card, command: .endTransaction)
         if case .success = lookup, Disposition(rawValue: request.disposition) == nil {
@@ -319,18 +344,18 @@ struct RequestHandler {
                 try slot.endTransaction(card: request.card, disposition: Disposition(rawValue: request.disposition)!)
             }
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func status(_ request: CardMessage) throws {
+    private func status(_ request: CardMessage) throws(RequestError) {
         var reply = request
         reply.rv = result(of: try slot(forOwnedCard: request.card, command: .status)) { slot throws(PCSCError) in
             try slot.status(card: request.card)
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func transmit(_ request: TransmitMessage) throws {
+    private func transmit(_ request: TransmitMessage) throws(RequestError) {
         let apdu = try readPayload(length: request.sendLength, command: .transmit)
         let outcome = try exchange(card: request.card, command: .transmit, capacity: request.receiveLength) {
             slot throws(PCSCError) in
@@ -340,10 +365,10 @@ struct RequestHandler {
         var reply = request
         reply.rv = outcome.rv
         reply.receiveLength = outcome.length
-        try connection.reply(reply.encoded + outcome.data)
+        try send(reply.encoded + outcome.data)
     }
 
-    private func control(_ request: ControlMessage) throws {
+    private func control(_ request: ControlMessage) throws(RequestError) {
         let input = try readPayload(length: request.sendLength, command: .control)
         let outcome = try exchange(card: request.card, command: .control, capacity: request.receiveLength) {
             slot throws(PCSCError) in
@@ -354,17 +379,18 @@ struct RequestHandler {
         var reply = request
         reply.rv = outcome.rv
         reply.bytesReturned = outcome.length
-        try connection.reply(reply.encoded + outcome.data)
+        try send(reply.encoded + outcome.data)
     }
 
     /// Reads the bytes that follow a TRANSMIT or CONTROL struct. A length above pcsc-lite's
     /// 65 548-byte limit closes the connection, as pcscd does.
-    private func readPayload(length: UInt32, command: Command) throws -> [UInt8] {
+    private func readPayload(length: UInt32, command: Command) throws(RequestError) -> [UInt8] {
         guard length <= UInt32(PCSCLimits.maxBufferSizeExtended) else {
-            throw ProtocolViolation.lengthTooLarge(
-                command: command, field: "cbSendLength", value: length, limit: PCSCLimits.maxBufferSizeExtended)
+            throw .protocolViolation(
+                .lengthTooLarge(
+                    command: command, field: "cbSendLength", value: length, limit: PCSCLimits.maxBufferSizeExtended))
         }
-        return try reader.read(Int(length))
+        return try read(Int(length))
     }
 
     /// Runs a TRANSMIT or CONTROL exchange on the reader of an owned card. Returns the wire
@@ -373,7 +399,7 @@ struct RequestHandler {
     /// `SCARD_E_INSUFFICIENT_BUFFER` with the needed length.
     private func exchange(
         card: UInt32, command: Command, capacity: UInt32, _ body: (ReaderSlot) throws(PCSCError) -> [UInt8]
-    ) throws -> (rv: UInt32, length: UInt32, data: [UInt8]) {
+    ) throws(RequestError) -> (rv: UInt32, length: UInt32, data: [UInt8]) {
         switch try slot(forOwnedCard: card, command: command) {
         case .failure(let error):
             return (error.rawValue, 0, [])
@@ -390,7 +416,7 @@ struct RequestHandler {
         }
     }
 
-    private func getAttribute(_ request: AttributeMessage) throws {
+    private func getAttribute(_ request: AttributeMessage) throws(RequestError) {
         try checkAttributeLength(request, command: .getAttrib)
         var reply = request
         switch try slot(forOwnedCard: request.card, command: .getAttrib) {
@@ -411,23 +437,24 @@ struct RequestHandler {
                 reply.rv = error.rawValue
             }
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func setAttribute(_ request: AttributeMessage) throws {
+    private func setAttribute(_ request: AttributeMessage) throws(RequestError) {
         try checkAttributeLength(request, command: .setAttrib)
         var reply = request
         reply.rv = result(of: try slot(forOwnedCard: request.card, command: .setAttrib)) { slot throws(PCSCError) in
             try slot.setAttribute(card: request.card, id: AttributeID(rawValue: request.attributeID), value: request.value)
         }
-        try connection.reply(reply.encoded)
+        try send(reply.encoded)
     }
 
-    private func checkAttributeLength(_ request: AttributeMessage, command: Command) throws {
+    private func checkAttributeLength(_ request: AttributeMessage, command: Command) throws(RequestError) {
         guard request.attributeLength <= UInt32(AttributeMessage.attributeCapacity) else {
-            throw ProtocolViolation.lengthTooLarge(
-                command: command, field: "cbAttrLen", value: request.attributeLength,
-                limit: AttributeMessage.attributeCapacity)
+            throw .protocolViolation(
+                .lengthTooLarge(
+                    command: command, field: "cbAttrLen", value: request.attributeLength,
+                    limit: AttributeMessage.attributeCapacity))
         }
     }
 
@@ -448,15 +475,15 @@ struct RequestHandler {
 
     // MARK: Reader states and events
 
-    private func sendFixedReaderArray() throws {
+    private func sendFixedReaderArray() throws(RequestError) {
         let entries = daemon.registry.entries(count: PCSCLimits.fixedReaderArrayCount)
-        try connection.reply(ReaderStateEntry.encodeArray(entries))
+        try send(ReaderStateEntry.encodeArray(entries))
     }
 
     /// Registers for the next event and returns whether signals may flow again. Before 4:6
     /// the reply is the 16-entry array, sent after registering with signals deferred, so no
     /// event is lost in between. A 4:6 client gets no reply and fetches the array next.
-    private func waitForChange() throws -> Bool {
+    private func waitForChange() throws(RequestError) -> Bool {
         daemon.notifier.register(connection)
         if connection.session.withLock({ $0.usesFixedReaderArray }) {
             try sendFixedReaderArray()
@@ -466,24 +493,24 @@ struct RequestHandler {
         return false
     }
 
-    private func stopWaiting() throws {
+    private func stopWaiting() throws(RequestError) {
         if daemon.notifier.unregister(connection) {
-            try connection.reply(WaitReaderStateChangeMessage(rv: 0).encoded)
+            try send(WaitReaderStateChangeMessage(rv: 0).encoded)
         }
     }
 
-    private func sendReaderArraySize() throws {
+    private func sendReaderArraySize() throws(RequestError) {
         let capacity = daemon.registry.capacity
         connection.session.withLock { $0.reportedCapacity = capacity }
         var writer = [UInt8]()
         let value = UInt32(capacity)
         for shift in stride(from: 0, to: 32, by: 8) { writer.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-        try connection.reply(writer)
+        try send(writer)
     }
 
-    private func sendReaderArray() throws {
+    private func sendReaderArray() throws(RequestError) {
         let count = connection.session.withLock { $0.reportedCapacity } ?? daemon.registry.capacity
-        try connection.reply(ReaderStateEntry.encodeArray(daemon.registry.entries(count: count)))
+        try send(ReaderStateEntry.encodeArray(daemon.registry.entries(count: count)))
     }
 
     // MARK: Clean-up

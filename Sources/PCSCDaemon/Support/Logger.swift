@@ -1,3 +1,4 @@
+import CPosix
 import Glibc
 import Threading
 
@@ -158,9 +159,7 @@ public final class Logger: Sendable {
         case .journal(let fallback):
             writeJournal(level, text, fallback: fallback)
         case .syslog:
-            withVaList([]) { arguments in
-                text.withCString { vsyslog(level.syslogPriority, $0, arguments) }
-            }
+            text.withCString { cposix_syslog(level.syslogPriority, $0) }
         }
     }
 

@@ -2,6 +2,19 @@ import CPosix
 import Glibc
 import Threading
 
+/// The closure and name of a new thread, passed as `pthread_create`'s argument. The class
+/// is declared at file level because Embedded Swift cannot specialize a class declared
+/// inside a function when it compiles another module that inlines that function.
+private final class ThreadStart: @unchecked Sendable {
+    let body: @Sendable () -> Void
+    let name: String
+
+    init(_ body: @escaping @Sendable () -> Void, name: String) {
+        self.body = body
+        self.name = name
+    }
+}
+
 /// Starts a detached POSIX thread running `body`; returns false when the system refuses
 /// a new thread (for example at a `TasksMax=` or `RLIMIT_NPROC` limit), after logging it.
 ///
@@ -10,25 +23,16 @@ import Threading
 /// delayed event signals.
 @discardableResult
 func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> Bool {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        let name: String
-        init(_ body: @escaping @Sendable () -> Void, name: String) {
-            self.body = body
-            self.name = name
-        }
-    }
-
     var attributes = pthread_attr_t()
     pthread_attr_init(&attributes)
     defer { pthread_attr_destroy(&attributes) }
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
     pthread_attr_setstacksize(&attributes, stackSize)
 
-    let box = Unmanaged.passRetained(Box(body, name: name)).toOpaque()
+    let box = Unmanaged.passRetained(ThreadStart(body, name: name)).toOpaque()
     var thread = pthread_t()
     let result = pthread_create(&thread, &attributes, { argument in
-        let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+        let box = Unmanaged<ThreadStart>.fromOpaque(argument!).takeRetainedValue()
         cposix_set_thread_name(box.name)
         box.body()
         // The C library caches the stacks of ended threads; without this a burst of
@@ -37,7 +41,7 @@ func spawnThread(name: String, stackSize: Int = 512 * 1024, _ body: @escaping @S
         return nil
     }, box)
     if result != 0 {
-        Unmanaged<Box>.fromOpaque(box).release()
+        Unmanaged<ThreadStart>.fromOpaque(box).release()
         log.error("Cannot start thread \(name): \(String(cString: strerror(result)))")
         return false
     }

@@ -51,7 +51,7 @@ enum ServiceManagerNotifier {
         guard let value = environment["NOTIFY_SOCKET"] else { return false }
         guard let address = address(notifySocket: value) else { throw .unsupportedAddress(value) }
 
-        let message = notifications.map(\.assignment).joined(separator: "\n")
+        let message = notifications.map { $0.assignment }.joined(separator: "\n")
         do {
             let sender = try UnixDatagramSender.open()
             defer { sender.close() }
