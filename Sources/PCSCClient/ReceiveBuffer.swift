@@ -21,9 +21,11 @@ final class ReceiveBuffer: @unchecked Sendable {
     private var end = 0
     private var busyPoll: BusyPoll
 
+    /// The first reply of a connection comes from a daemon thread that has just started,
+    /// which takes longer than the polling window, so polling starts after that reply.
     init(busyPollMicroseconds: Int = ClientConfiguration.defaultBusyPollMicroseconds) {
         storage = .allocate(byteCount: Self.capacity, alignment: 8)
-        busyPoll = BusyPoll(windowMicroseconds: busyPollMicroseconds)
+        busyPoll = BusyPoll(windowMicroseconds: busyPollMicroseconds, pollsFirst: false)
     }
 
     deinit {

@@ -23,9 +23,11 @@ public struct BusyPoll: Sendable {
     /// False after a poll that ended without data, until data arrives within the window.
     public private(set) var isPolling: Bool
 
-    public init(windowMicroseconds: Int) {
+    /// With `pollsFirst` false, the first receive sleeps, and polling starts only after
+    /// data arrived within the window.
+    public init(windowMicroseconds: Int, pollsFirst: Bool = true) {
         windowNanoseconds = UInt64(max(0, windowMicroseconds)) * 1000
-        isPolling = windowMicroseconds > 0
+        isPolling = windowMicroseconds > 0 && pollsFirst
     }
 
     /// Receives into `buffer`: polls first when polling is on and `pollAllowed` is true,

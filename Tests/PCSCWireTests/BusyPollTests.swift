@@ -123,6 +123,18 @@ private struct SocketPair {
         #expect(sleeps == 0)
     }
 
+    @Test func firstReceiveCanSleep() throws {
+        let pair = SocketPair()
+        defer { pair.close() }
+        var poll = BusyPoll(windowMicroseconds: 1000, pollsFirst: false)
+        #expect(!poll.isPolling)
+        var sleeps = 0
+        pair.send([6])
+        #expect(try receive(&poll, from: pair, sleeps: &sleeps) == [6])
+        #expect(sleeps == 1)
+        #expect(poll.isPolling)
+    }
+
     @Test func aZeroWindowNeverPolls() throws {
         let pair = SocketPair()
         defer { pair.close() }
