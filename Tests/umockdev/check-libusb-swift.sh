@@ -139,16 +139,31 @@ echo "== 7. a second process cannot claim the interface"
 expect "$work/busy.out" "usb-probe: failed: USB interface is busy" "second claim fails with busy"
 
 echo "== 8. card events while bulk exchanges run on another thread"
-"$harness" --reader tpdu -- sh -c '
-    "$1" --card-events 2 >"$2" &
-    pid=$!
-    send() { "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" "$@" >/dev/null; }
-    if ! { send wait-interrupt 0 5000 && sleep 0.2 && send remove 0 && sleep 0.2 && send insert 0; }; then
-        kill "$pid"
-        exit 1
-    fi
-    wait "$pid"
-' sh "$probe" "$work/events.out" || fail "card events run"
+# Runs the step once; exits with 124 when usb-probe does not finish within 60 s.
+# NOTE: in about 1 of 9 full runs, usb-probe hung here with its event thread blocked in
+# recv inside umockdev-preload's ioctl emulation and its main thread waiting for
+# umockdev's lock in libusb_release_interface. So a hang gets one more try, and any other
+# failure fails at once.
+card_events() {
+    "$harness" --reader tpdu -- sh -c '
+        timeout 60 "$1" --card-events 2 >"$2" &
+        pid=$!
+        send() { "$CCID_HARNESS" --send "$CCID_HARNESS_CONTROL" "$@" >/dev/null; }
+        if ! { send wait-interrupt 0 5000 && sleep 0.2 && send remove 0 && sleep 0.2 && send insert 0; }; then
+            kill "$pid"
+            exit 1
+        fi
+        wait "$pid"
+    ' sh "$probe" "$work/events.out"
+}
+status=0
+card_events || status=$?
+if [ "$status" -eq 124 ]; then
+    echo "usb-probe --card-events hung for 60 s inside umockdev; running the step once more"
+    status=0
+    card_events || status=$?
+fi
+[ "$status" -eq 0 ] || fail "card events run (status $status)"
 expect "$work/events.out" "^notification 50 02$" "removal notification"
 expect "$work/events.out" "^notification 50 03$" "insertion notification"
 expect "$work/events.out" "^notifications done; [1-9][0-9]* GetSlotStatus exchanges meanwhile" "bulk exchanges during the wait"
