@@ -22,15 +22,8 @@ output=${1:?usage: build-pcscd.sh OUTPUT_FILE [WORK_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${2:-$root/.build/embedded-pcscd}
 
-if [ -z "${SWIFTC:-}" ]; then
-    swift=$(command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-    SWIFTC=$(dirname "$(readlink -f "$swift")")/swiftc
-fi
-clang=$(dirname "$SWIFTC")/clang
-if [ ! -x "$SWIFTC" ]; then
-    echo "build-pcscd.sh: Swift compiler $SWIFTC not found; set SWIFTC to swiftc's path" >&2
-    exit 1
-fi
+script_name=build-pcscd.sh
+. "$root/scripts/find-compilers.sh"
 
 rm -rf "$work"
 mkdir -p "$work/c" "$work/CPosix"

@@ -27,6 +27,37 @@ private struct SocketPair {
     }
 }
 
+/// A thread that sends one byte on `fd` after a pause.
+private final class DelayedWriter {
+    private struct Job {
+        let fd: Int32
+        let byte: UInt8
+        let pause: UInt32
+    }
+
+    private var thread = pthread_t()
+    private let job: UnsafeMutablePointer<Job>
+
+    init(fd: Int32, byte: UInt8, afterMicroseconds pause: UInt32) {
+        job = .allocate(capacity: 1)
+        job.initialize(to: Job(fd: fd, byte: byte, pause: pause))
+        let result = pthread_create(&thread, nil, { argument in
+            let job = argument!.assumingMemoryBound(to: Job.self).pointee
+            usleep(job.pause)
+            var byte = job.byte
+            _ = send(job.fd, &byte, 1, 0)
+            return nil
+        }, job)
+        precondition(result == 0, "pthread_create failed: \(result)")
+    }
+
+    /// Waits for the thread to end.
+    func join() {
+        pthread_join(thread, nil)
+        job.deallocate()
+    }
+}
+
 @Suite struct BusyPollTests {
     /// Receives through `poll`, counting the calls of the sleeping receive, which reads
     /// with a blocking `recv`.
@@ -67,20 +98,9 @@ private struct SocketPair {
         defer { pair.close() }
         var poll = BusyPoll(windowMicroseconds: 2_000_000)
         var sleeps = 0
-        var writer = pthread_t()
-        let far = pair.far
-        let box = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        defer { box.deallocate() }
-        box.pointee = far
-        pthread_create(&writer, nil, { argument in
-            usleep(20_000)
-            let fd = argument!.assumingMemoryBound(to: Int32.self).pointee
-            var byte: UInt8 = 7
-            _ = send(fd, &byte, 1, 0)
-            return nil
-        }, box)
+        let writer = DelayedWriter(fd: pair.far, byte: 7, afterMicroseconds: 20_000)
         #expect(try receive(&poll, from: pair, sleeps: &sleeps) == [7])
-        pthread_join(writer, nil)
+        writer.join()
         #expect(sleeps == 0)
     }
 
@@ -89,19 +109,9 @@ private struct SocketPair {
         defer { pair.close() }
         var poll = BusyPoll(windowMicroseconds: 100)
         var sleeps = 0
-        var writer = pthread_t()
-        let box = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        defer { box.deallocate() }
-        box.pointee = pair.far
-        pthread_create(&writer, nil, { argument in
-            usleep(50_000)
-            let fd = argument!.assumingMemoryBound(to: Int32.self).pointee
-            var byte: UInt8 = 9
-            _ = send(fd, &byte, 1, 0)
-            return nil
-        }, box)
+        let writer = DelayedWriter(fd: pair.far, byte: 9, afterMicroseconds: 50_000)
         #expect(try receive(&poll, from: pair, sleeps: &sleeps) == [9])
-        pthread_join(writer, nil)
+        writer.join()
         #expect(sleeps == 1)
         #expect(!poll.isPolling)
 

@@ -12,6 +12,24 @@ import Testing
         return String(decoding: datagram, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// A journal socket and a standard error file in a new temporary directory.
+    struct JournalAndStandardError {
+        let directory = TemporaryDirectory()
+        let receiver: DatagramReceiver
+        let standardError: Int32
+
+        init() {
+            receiver = DatagramReceiver(path: directory.file("journal"))
+            standardError = LoggerJournalTests().openStandardError(directory.file("stderr"))
+        }
+
+        func close() {
+            Glibc.close(standardError)
+            receiver.close()
+            directory.remove(files: ["journal", "stderr"])
+        }
+    }
+
     func openStandardError(_ path: String) -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         precondition(fd >= 0)
@@ -19,12 +37,9 @@ import Testing
     }
 
     @Test func fieldsAndPriorities() throws {
-        let directory = TemporaryDirectory()
-        defer { directory.remove(files: ["journal", "stderr"]) }
-        let receiver = DatagramReceiver(path: directory.file("journal"))
-        defer { receiver.close() }
-        let standardError = openStandardError(directory.file("stderr"))
-        defer { close(standardError) }
+        let setup = JournalAndStandardError()
+        defer { setup.close() }
+        let directory = setup.directory, receiver = setup.receiver, standardError = setup.standardError
 
         let logger = Logger(journalSocketPath: directory.file("journal"), standardErrorFD: standardError)
         logger.configure(level: .debug, destination: .journal(fallback: .standardError(color: false)), logAPDUs: false)
@@ -90,12 +105,9 @@ import Testing
     }
 
     @Test func oversizedLineFallsBack() throws {
-        let directory = TemporaryDirectory()
-        defer { directory.remove(files: ["journal", "stderr"]) }
-        let receiver = DatagramReceiver(path: directory.file("journal"))
-        defer { receiver.close() }
-        let standardError = openStandardError(directory.file("stderr"))
-        defer { close(standardError) }
+        let setup = JournalAndStandardError()
+        defer { setup.close() }
+        let directory = setup.directory, receiver = setup.receiver, standardError = setup.standardError
 
         let logger = Logger(journalSocketPath: directory.file("journal"), standardErrorFD: standardError)
         logger.configure(level: .info, destination: .journal(fallback: .standardError(color: false)), logAPDUs: false)
