@@ -18,6 +18,8 @@ final class FakeSlotDriver: SlotDriver {
 
     let state = Mutex(State())
     let atr: [UInt8]
+    /// Called during each power-up, before it returns, to look at the slot meanwhile.
+    let powerUpObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// An ATR offering T=0 and T=1 (T=0 first, so T=0 is the default protocol).
     static let dualProtocolATR: [UInt8] = [0x3B, 0x80, 0x80, 0x01, 0x01]
@@ -35,7 +37,8 @@ final class FakeSlotDriver: SlotDriver {
     }
 
     func powerUp() throws(DriverError) -> [UInt8] {
-        try state.withLock { state throws(DriverError) in
+        if let observer = powerUpObserver.withLock({ $0 }) { observer() }
+        return try state.withLock { state throws(DriverError) in
             guard state.present else { throw .cardAbsent }
             guard !state.mute else { throw .cardMute }
             state.powered = true

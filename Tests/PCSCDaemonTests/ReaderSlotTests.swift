@@ -64,6 +64,23 @@ import Threading
         #expect(slot.entry.readerState == [.present, .powered, .negotiable])
     }
 
+    @Test func insertionCountsWithNewState() throws {
+        device.fakeSlots[0].remove()
+        slot.refreshPresence()
+        let slot = self.slot
+        let seen = Locked<[ReaderStateEntry]>([])
+        device.fakeSlots[0].powerUpObserver.withLock { $0 = { seen.withLock { $0.append(slot.entry) } } }
+        device.fakeSlots[0].insert()
+        slot.refreshPresence()
+
+        let during = seen.withLock { $0 }
+        #expect(during.count == 1)
+        #expect(during.first?.eventCounter == 1)
+        #expect(during.first?.readerState == .absent)
+        #expect(slot.entry.eventCounter == 2)
+        #expect(slot.entry.readerState == [.present, .powered, .negotiable])
+    }
+
     @Test func removalIsReportedToHandles() throws {
         _ = try slot.connect(card: 10, mode: .shared, preferred: .any, connection: 1)
         device.fakeSlots[0].remove()

@@ -106,21 +106,29 @@ final class ReaderSlot: Sendable {
                     state.countEvent()
                     state.cardRemoved()
                 }
-                if initialized { state.countEvent() }
                 state.isInitialized = true
             }
-            powerUpInsertedCard()
+            powerUpInsertedCard(countingEvent: initialized)
             return true
         }
     }
 
-    private func powerUpInsertedCard() {
+    /// Powers up a new card. The insertion event is counted together with the new card
+    /// state, because a client that compared the state in between would see the new
+    /// event counter with the card still absent.
+    private func powerUpInsertedCard(countingEvent: Bool) {
         do {
             let atr = try driver.powerUp()
-            state.withLock { $0.cardPowered(atr: atr) }
+            state.withLock { state in
+                if countingEvent { state.countEvent() }
+                state.cardPowered(atr: atr)
+            }
             log.info("Reader \(name): card inserted, ATR \(atr.map(hexByte).joined(separator: " "))")
         } catch {
-            state.withLock { $0.cardMute() }
+            state.withLock { state in
+                if countingEvent { state.countEvent() }
+                state.cardMute()
+            }
             log.error("Reader \(name): card inserted but power-up failed: \(error)")
         }
     }
