@@ -81,9 +81,13 @@ final class ReceiveBuffer: @unchecked Sendable {
         }
     }
 
+    /// The polling places of all connections of this process, so that many client threads
+    /// do not all poll at once.
+    static let pollingPlaces = PollingPlaces()
+
     /// Receives at least one byte into `destination`: polls first, then sleeps in `poll`.
     private func receive(into destination: UnsafeMutableRawBufferPointer, from socket: UnixSocket) throws(SocketError) -> Int {
-        try busyPoll.receive(fd: socket.fd, into: destination) { () throws(SocketError) -> Int in
+        try busyPoll.receive(fd: socket.fd, into: destination, places: Self.pollingPlaces) { () throws(SocketError) -> Int in
             try socket.waitFor(events: Int16(POLLIN), timeoutMilliseconds: -1)
             return try socket.receiveAvailable(into: destination)
         }

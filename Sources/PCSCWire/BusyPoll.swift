@@ -30,19 +30,19 @@ public struct BusyPoll: Sendable {
         isPolling = windowMicroseconds > 0 && pollsFirst
     }
 
-    /// Receives into `buffer`: polls first when polling is on and `pollAllowed` is true,
+    /// Receives into `buffer`: polls first when polling is on and one of `places` is free,
     /// then calls `sleepingReceive` when the window passed without data. Returns the number
-    /// of bytes received (at least one). A caller that limits how many threads poll at once
-    /// passes `pollAllowed`.
+    /// of bytes received (at least one). The place is given back before the sleep.
     public mutating func receive(
         fd: Int32,
         into buffer: UnsafeMutableRawBufferPointer,
-        pollAllowed: Bool = true,
+        places: PollingPlaces? = nil,
         sleepingReceive: () throws(SocketError) -> Int
     ) throws(SocketError) -> Int {
         guard windowNanoseconds > 0 else { return try sleepingReceive() }
         let start = MonotonicClock.nanoseconds
-        if isPolling && pollAllowed {
+        if isPolling && places?.tryAcquire() ?? true {
+            defer { places?.release() }
             if let received = try poll(fd: fd, into: buffer, until: start + windowNanoseconds) {
                 return received
             }
@@ -70,5 +70,36 @@ public struct BusyPoll: Sendable {
             if MonotonicClock.nanoseconds >= deadline { return nil }
             sched_yield()
         }
+    }
+}
+
+/// A limit on how many threads of one process poll sockets at once (`BusyPoll`): one
+/// fewer than the online CPUs, and at least one. So polling threads never take every CPU
+/// from the threads doing work.
+public final class PollingPlaces: Sendable {
+    public let maximum: Int
+    private let taken = Locked(0)
+
+    public init(maximum: Int = PollingPlaces.onlineCPUs() - 1) {
+        self.maximum = max(1, maximum)
+    }
+
+    /// Returns the number of online CPUs.
+    public static func onlineCPUs() -> Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    /// Takes one of the places. Returns false when all are taken.
+    public func tryAcquire() -> Bool {
+        taken.withLock { count in
+            guard count < maximum else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    /// Gives back a place that `tryAcquire` took.
+    public func release() {
+        taken.withLock { $0 -= 1 }
     }
 }

@@ -61,13 +61,15 @@ private final class DelayedWriter {
 @Suite struct BusyPollTests {
     /// Receives through `poll`, counting the calls of the sleeping receive, which reads
     /// with a blocking `recv`.
-    private func receive(_ poll: inout BusyPoll, from pair: SocketPair, sleeps: inout Int) throws(SocketError) -> [UInt8] {
+    private func receive(
+        _ poll: inout BusyPoll, from pair: SocketPair, places: PollingPlaces? = nil, sleeps: inout Int
+    ) throws(SocketError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 16)
         var failure: SocketError?
         var count = 0
         buffer.withUnsafeMutableBytes { raw in
             do throws(SocketError) {
-                count = try poll.receive(fd: pair.near, into: raw) { () throws(SocketError) -> Int in
+                count = try poll.receive(fd: pair.near, into: raw, places: places) { () throws(SocketError) -> Int in
                     sleeps += 1
                     let received = recv(pair.near, raw.baseAddress!, raw.count, 0)
                     if received == 0 { throw .closed }
@@ -143,6 +145,28 @@ private final class DelayedWriter {
         #expect(try receive(&poll, from: pair, sleeps: &sleeps) == [6])
         #expect(sleeps == 1)
         #expect(poll.isPolling)
+    }
+
+    @Test func pollingNeedsAFreePlace() throws {
+        let pair = SocketPair()
+        defer { pair.close() }
+        let places = PollingPlaces(maximum: 1)
+        var poll = BusyPoll(windowMicroseconds: 1000)
+        var sleeps = 0
+        #expect(places.tryAcquire())
+
+        // Every place is taken: the data goes through the sleeping receive.
+        pair.send([1])
+        #expect(try receive(&poll, from: pair, places: places, sleeps: &sleeps) == [1])
+        #expect(sleeps == 1)
+        #expect(poll.isPolling)
+
+        // With the place free, the receive polls and gives the place back.
+        places.release()
+        pair.send([2])
+        #expect(try receive(&poll, from: pair, places: places, sleeps: &sleeps) == [2])
+        #expect(sleeps == 1)
+        #expect(places.tryAcquire())
     }
 
     @Test func aZeroWindowNeverPolls() throws {

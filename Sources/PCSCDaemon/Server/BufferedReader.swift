@@ -51,14 +51,8 @@ final class BufferedReader {
             end = unread
         }
         let free = UnsafeMutableRawBufferPointer(rebasing: storage[end...])
-        var holdsPollingPlace = busyPoll.isPolling && polling.tryAcquire()
-        defer { if holdsPollingPlace { polling.release() } }
-        end += try busyPoll.receive(fd: fd, into: free, pollAllowed: holdsPollingPlace) { () throws(SocketError) -> Int in
-            if holdsPollingPlace {
-                polling.release()
-                holdsPollingPlace = false
-            }
-            return try Self.sleepingReceive(fd: fd, into: free)
+        end += try busyPoll.receive(fd: fd, into: free, places: polling.places) { () throws(SocketError) -> Int in
+            try Self.sleepingReceive(fd: fd, into: free)
         }
     }
 
