@@ -1,4 +1,5 @@
 import Glibc
+import PCSCWire
 
 /// The client's settings: the daemon's socket path, the sharing-violation retry and the
 /// busy polling of replies.
@@ -8,8 +9,6 @@ public struct ClientConfiguration: Sendable, Equatable {
     /// How long a read of a reply polls before it sleeps, when `PCSCLITE_BUSY_POLL` is not
     /// set. It covers a fast daemon's reply together with the daemon thread's own wake-up.
     public static let defaultBusyPollMicroseconds = 100
-    /// The largest value `PCSCLITE_BUSY_POLL` may set.
-    public static let maximumBusyPollMicroseconds = 10_000
 
     /// The daemon's UNIX socket.
     public var socketPath: String
@@ -33,9 +32,9 @@ public struct ClientConfiguration: Sendable, Equatable {
     /// Reads `PCSCLITE_CSOCK_NAME` and `PCSCLITE_NO_BLOCKING` with plain `getenv`, as
     /// pcsc-lite 1.9.9 does (so they also apply to setuid programs). Any value of
     /// `PCSCLITE_NO_BLOCKING`, even an empty one, turns the retry off.
-    /// `PCSCLITE_BUSY_POLL` (this library only) sets `busyPollMicroseconds`; a value that
-    /// is not a whole number from 0 to 10 000 is ignored, because a library has no place
-    /// to report it.
+    /// `PCSCLITE_BUSY_POLL`, which only this library reads, sets `busyPollMicroseconds`.
+    /// A value that is not a whole number from 0 to 10 000 is ignored, because a library
+    /// has no place to report it.
     public static func fromEnvironment() -> ClientConfiguration {
         var configuration = ClientConfiguration()
         if let path = getenv("PCSCLITE_CSOCK_NAME") {
@@ -53,7 +52,7 @@ public struct ClientConfiguration: Sendable, Equatable {
 }
 
 /// Parses a `PCSCLITE_BUSY_POLL` value: decimal digits only, at most
-/// `maximumBusyPollMicroseconds`. Returns nil for anything else.
+/// `BusyPoll.maximumWindowMicroseconds`. Returns nil for anything else.
 func parseBusyPoll(_ text: UnsafePointer<CChar>) -> Int? {
     var value = 0
     var pointer = text
@@ -62,7 +61,7 @@ func parseBusyPoll(_ text: UnsafePointer<CChar>) -> Int? {
         let digit = Int(pointer.pointee) - 48
         guard digit >= 0 && digit <= 9 else { return nil }
         value = value * 10 + digit
-        guard value <= ClientConfiguration.maximumBusyPollMicroseconds else { return nil }
+        guard value <= BusyPoll.maximumWindowMicroseconds else { return nil }
         pointer += 1
     }
     return value

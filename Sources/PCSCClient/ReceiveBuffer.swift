@@ -21,8 +21,9 @@ final class ReceiveBuffer: @unchecked Sendable {
     private var end = 0
     private var busyPoll: BusyPoll
 
-    /// The first reply of a connection comes from a daemon thread that has just started,
-    /// which takes longer than the polling window, so polling starts after that reply.
+    /// Creates an empty buffer whose reads start polling after the connection's first
+    /// reply. That reply comes from a daemon thread that has just started, which takes
+    /// longer than the polling window.
     init(busyPollMicroseconds: Int = ClientConfiguration.defaultBusyPollMicroseconds) {
         storage = .allocate(byteCount: Self.capacity, alignment: 8)
         busyPoll = BusyPoll(windowMicroseconds: busyPollMicroseconds, pollsFirst: false)

@@ -1,3 +1,5 @@
+import PCSCWire
+
 /// Everything the command line can set.
 public struct DaemonOptions: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
@@ -122,7 +124,7 @@ extension DaemonOptions {
         case "disable-polkit": try noValue(); disablePolkit = true
         case "busy-poll":
             busyPollMicroseconds = try Self.count(
-                try required(), option: "--busy-poll", minimum: 0, maximum: Self.maximumBusyPollMicroseconds)
+                try required(), option: "--busy-poll", minimum: 0, maximum: BusyPoll.maximumWindowMicroseconds)
         case "virtual-readers":
             virtualReaders = try Self.count(try required(), option: "--virtual-readers", minimum: 0, maximum: 64)
         case "virtual-control": virtualControlPath = try Self.path(try required(), option: "--virtual-control")
@@ -215,9 +217,6 @@ extension DaemonOptions {
         guard total >= 1, total <= 86_400_000 else { throw invalid }
         return total
     }
-
-    /// The largest `--busy-poll` value, 10 ms.
-    static let maximumBusyPollMicroseconds = 10_000
 
     static let virtualModes = ["tpdu-t0", "tpdu-t1", "short-apdu", "extended-apdu"]
 

@@ -18,6 +18,9 @@ import Threading
 /// polling resumes after data arrives within the window of a sleeping wait. Between two
 /// tries the thread calls `sched_yield`, so a busy CPU serves its other threads first.
 public struct BusyPoll: Sendable {
+    /// The largest window that `--busy-poll` and `PCSCLITE_BUSY_POLL` accept, 10 ms.
+    public static let maximumWindowMicroseconds = 10_000
+
     /// The maximum time one receive polls, in nanoseconds. Zero turns polling off.
     public let windowNanoseconds: UInt64
     /// False after a poll that ended without data, until data arrives within the window.
@@ -43,7 +46,7 @@ public struct BusyPoll: Sendable {
         let start = MonotonicClock.nanoseconds
         if isPolling && places?.tryAcquire() ?? true {
             defer { places?.release() }
-            if let received = try poll(fd: fd, into: buffer, until: start + windowNanoseconds) {
+            if let received = try receiveWhilePolling(fd: fd, into: buffer, until: start + windowNanoseconds) {
                 return received
             }
             isPolling = false
@@ -57,7 +60,9 @@ public struct BusyPoll: Sendable {
 
     /// Retries a non-blocking `recv` until data arrives, or returns nil when `deadline`
     /// passes first.
-    private func poll(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, until deadline: UInt64) throws(SocketError) -> Int? {
+    private func receiveWhilePolling(
+        fd: Int32, into buffer: UnsafeMutableRawBufferPointer, until deadline: UInt64
+    ) throws(SocketError) -> Int? {
         while true {
             let received = recv(fd, buffer.baseAddress!, buffer.count, Int32(MSG_DONTWAIT))
             if received > 0 { return received }
@@ -78,7 +83,7 @@ public struct BusyPoll: Sendable {
 /// from the threads doing work.
 public final class PollingPlaces: Sendable {
     public let maximum: Int
-    private let taken = Locked(0)
+    private let pollingThreads = Locked(0)
 
     public init(maximum: Int = PollingPlaces.onlineCPUs() - 1) {
         self.maximum = max(1, maximum)
@@ -91,7 +96,7 @@ public final class PollingPlaces: Sendable {
 
     /// Takes one of the places. Returns false when all are taken.
     public func tryAcquire() -> Bool {
-        taken.withLock { count in
+        pollingThreads.withLock { count in
             guard count < maximum else { return false }
             count += 1
             return true
@@ -100,6 +105,6 @@ public final class PollingPlaces: Sendable {
 
     /// Gives back a place that `tryAcquire` took.
     public func release() {
-        taken.withLock { $0 -= 1 }
+        pollingThreads.withLock { $0 -= 1 }
     }
 }

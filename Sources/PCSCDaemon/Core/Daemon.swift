@@ -19,7 +19,7 @@ final class Daemon: Sendable {
     let notifier: EventNotifier
     let handles = HandleAllocator()
     let limits: ClientLimits
-    /// How connection threads wait for the next request (`--busy-poll`).
+    /// The busy-polling policy of the connection threads (`--busy-poll`).
     let requestPolling: RequestPolling
     /// The owning connection of each context, for `SCARD_CANCEL` from another connection.
     private let contexts = Locked([UInt32: ClientConnection]())

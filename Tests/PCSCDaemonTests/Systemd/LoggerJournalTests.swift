@@ -20,7 +20,7 @@ import Testing
 
         init() {
             receiver = DatagramReceiver(path: directory.file("journal"))
-            standardError = LoggerJournalTests().openStandardError(directory.file("stderr"))
+            standardError = LoggerJournalTests.openStandardError(directory.file("stderr"))
         }
 
         func close() {
@@ -30,7 +30,7 @@ import Testing
         }
     }
 
-    func openStandardError(_ path: String) -> Int32 {
+    static func openStandardError(_ path: String) -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         precondition(fd >= 0)
         return fd
@@ -75,7 +75,7 @@ import Testing
     @Test func missingJournalFallsBack() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove(files: ["journal", "stderr"]) }
-        let standardError = openStandardError(directory.file("stderr"))
+        let standardError = Self.openStandardError(directory.file("stderr"))
         defer { close(standardError) }
 
         let logger = Logger(journalSocketPath: directory.file("journal"), standardErrorFD: standardError)
